@@ -1,0 +1,82 @@
+/**
+ * `npm run check`: checks every node stack against its node's capacity without the Pulumi CLI.
+ * Exit codes: 0 when every mandatory policy passes, 1 when one fails, 2 on bad input or usage,
+ * 3 when the check itself fails (the policy pack does not start, for example).
+ */
+import * as path from "node:path";
+
+import { Command, CommanderError, Option } from "commander";
+
+import { InputError } from "../model/units";
+import { CheckResult, runCheck } from "./offline-check";
+import { formatReport } from "./report";
+
+const EXIT_FAILED_POLICY = 1;
+const EXIT_BAD_INPUT = 2;
+const EXIT_INTERNAL_ERROR = 3;
+
+const projectDir = path.resolve(__dirname, "..", "..");
+
+async function main(argv: string[]): Promise<number> {
+    const command = new Command("check")
+        .description("Check each node stack's memory, CPU and VRAM allocations against the node's hardware, offline.")
+        .option("--stack <name...>", "stacks to check (default: every Pulumi.<stack>.yaml)")
+        .option("--plan <name>", "plan to check instead of each stack's bev:plan, such as current or rebalanced")
+        .option("--inventory <file>", "YAML or JSON inventory to use instead of the shipped one")
+        .option("--policy-pack-config <file>", "policy pack config JSON, as for pulumi preview --policy-pack-config")
+        .addOption(new Option("--mode <mode>", "run the program as a preview or as an update").choices(["preview", "update"]).default("preview"))
+        .option("--json", "print the result as JSON")
+        .exitOverride()
+        .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+
+    try {
+        command.parse(argv, { from: "user" });
+    } catch (error) {
+        if (error instanceof CommanderError) {
+            return error.exitCode === 0 ? 0 : EXIT_BAD_INPUT;
+        }
+        throw error;
+    }
+    const options = command.opts<{
+        stack?: string[];
+        plan?: string;
+        inventory?: string;
+        policyPackConfig?: string;
+        mode: "preview" | "update";
+        json?: boolean;
+    }>();
+
+    let result: CheckResult;
+    try {
+        result = await runCheck({
+            projectDir,
+            program: path.join(projectDir, "dist", "index.js"),
+            policyPack: path.join(projectDir, "policies"),
+            stacks: (options.stack ?? []).flatMap((s) => s.split(",")).filter((s) => s !== ""),
+            ...(options.plan === undefined ? {} : { plan: options.plan }),
+            ...(options.inventory === undefined ? {} : { inventory: options.inventory }),
+            ...(options.policyPackConfig === undefined ? {} : { policyPackConfig: options.policyPackConfig }),
+            preview: options.mode === "preview",
+        });
+    } catch (error) {
+        if (error instanceof InputError) {
+            process.stderr.write(`error: ${error.message}\n`);
+            return EXIT_BAD_INPUT;
+        }
+        process.stderr.write(`error: the check failed: ${(error as Error).stack ?? String(error)}\n`);
+        return EXIT_INTERNAL_ERROR;
+    }
+
+    process.stdout.write(options.json ? `${JSON.stringify(result, null, 2)}\n` : formatReport(result));
+    return result.passed ? 0 : EXIT_FAILED_POLICY;
+}
+
+main(process.argv.slice(2)).then(
+    (code) => {
+        process.exitCode = code;
+    },
+    (error: unknown) => {
+        process.stderr.write(`error: ${(error as Error).stack ?? String(error)}\n`);
+        process.exitCode = EXIT_INTERNAL_ERROR;
+    },
+);

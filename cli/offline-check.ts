@@ -1,0 +1,280 @@
+/**
+ * The offline check: runs the program for each node stack without the Pulumi CLI and sends the
+ * resources it declares to the policy pack over the analyzer protocol, as `pulumi preview
+ * --policy-pack` does.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+import { DimensionUsage, dimensionsOf, summarizeNode } from "../model/capacity";
+import { InputError, formatCores, formatGiB, formatPercent } from "../model/units";
+import { CONTAINER_TYPE, readContainer, toAllocation } from "../policies/containers";
+import { loadInventory } from "../stacks/inventory";
+import { StatedFigure, StatedNodeFigures, statedFigures } from "../stacks/plan-figures";
+import type { Inventory } from "../stacks/schema";
+import { AnalyzerInfo, Diagnostic, PolicyPackConfig, PolicyPackProcess } from "./analyzer";
+import { RecordedResource, runProgram } from "./engine";
+import { StackConfig, listStacks, readProjectName, readStackConfig } from "./stacks";
+
+export interface CheckOptions {
+    /** Project root with `Pulumi.yaml` and the stack files. */
+    projectDir: string;
+    /** Compiled program entry point. */
+    program: string;
+    /** Policy pack folder. */
+    policyPack: string;
+    /** Stacks to check; all stacks with a `Pulumi.<stack>.yaml` when empty. */
+    stacks: string[];
+    /** Plan to check instead of each stack's `bev:plan`. */
+    plan?: string;
+    /** Inventory file to use instead of the shipped inventory (or the stack's `bev:inventory`). */
+    inventory?: string;
+    /** `--policy-pack-config` file. */
+    policyPackConfig?: string;
+    /** Run as a preview (unknown values possible) or as an update. */
+    preview: boolean;
+}
+
+/** One dimension of a node as the report shows it. */
+export interface DimensionReport {
+    kind: DimensionUsage["kind"];
+    device?: string;
+    label: string;
+    /** `GiB` for memory and VRAM, `cores` for CPU. */
+    unit: "GiB" | "cores";
+    allocated: number;
+    capacity: number;
+    percent: number;
+    over: boolean;
+}
+
+export interface StackReport {
+    stack: string;
+    node: string;
+    plan: string;
+    inventory: string;
+    containers: number;
+    dimensions: DimensionReport[];
+    /** Where the plan's own figures differ from the computed ones. */
+    planDifferences: string[];
+    violations: Diagnostic[];
+}
+
+export interface CheckResult {
+    policyPack: { name: string; version: string };
+    stacks: StackReport[];
+    /** True when no mandatory policy failed in any stack. */
+    passed: boolean;
+}
+
+/** Runs the check; throws `InputError` on bad input. */
+export async function runCheck(options: CheckOptions): Promise<CheckResult> {
+    const project = readProjectName(options.projectDir);
+    const stackNames = options.stacks.length > 0 ? options.stacks : listStacks(options.projectDir);
+    if (stackNames.length === 0) {
+        throw new InputError(options.projectDir, "no Pulumi.<stack>.yaml files found; create one per node");
+    }
+    const stacks = stackNames.map((name) => withOverrides(readStackConfig(options.projectDir, project, name), options));
+    const userConfig = options.policyPackConfig === undefined ? {} : readPolicyPackConfig(options.policyPackConfig);
+
+    // Validate every stack's input before starting anything, so bad input never yields partial results.
+    const inputs = stacks.map((stack) => resolveStackInput(stack, options.projectDir, options.plan !== undefined));
+
+    const runs = [];
+    for (const stack of stacks) {
+        runs.push(
+            await runProgram({ program: options.program, project, stack: stack.name, config: stack.config, preview: options.preview }),
+        );
+    }
+
+    const pack = await PolicyPackProcess.start(options.policyPack);
+    try {
+        const info = await pack.getAnalyzerInfo();
+        await pack.configure(buildPolicyConfig(info, userConfig));
+        const reports: StackReport[] = [];
+        for (const [index, run] of runs.entries()) {
+            await pack.configureStack({ project, stack: run.stack, dryRun: options.preview });
+            const violations = await analyze(pack, run.resources);
+            reports.push(buildReport(run.stack, inputs[index], run.resources, violations));
+        }
+        return {
+            policyPack: { name: info.name, version: info.version },
+            stacks: reports,
+            passed: reports.every((r) => r.violations.every((v) => v.enforcementLevel !== "mandatory")),
+        };
+    } finally {
+        await pack.stop();
+    }
+}
+
+function withOverrides(stack: StackConfig, options: CheckOptions): StackConfig {
+    const config = { ...stack.config };
+    if (options.plan !== undefined) {
+        config["bev:plan"] = options.plan;
+    }
+    if (options.inventory !== undefined) {
+        config["bev:inventory"] = path.resolve(options.inventory);
+    }
+    return { ...stack, config };
+}
+
+interface StackInput {
+    node: string;
+    plan: string;
+    inventory: Inventory;
+}
+
+function resolveStackInput(stack: StackConfig, projectDir: string, planFromFlag: boolean): StackInput {
+    const required = (key: string): string => {
+        const value = stack.config[key];
+        if (value === undefined || value === "") {
+            throw new InputError(`${stack.file}: config.${key}`, `missing; set it with \`pulumi config set ${key} <value> --stack ${stack.name}\``);
+        }
+        return value;
+    };
+    const node = required("bev:node");
+    const plan = required("bev:plan");
+    required("bev:dockerHost");
+    const inventoryFile = stack.config["bev:inventory"];
+    const inventory = loadInventory(inventoryFile === undefined ? undefined : path.resolve(projectDir, inventoryFile));
+    if (inventory.nodes[node] === undefined) {
+        throw new InputError(
+            `${stack.file}: config.bev:node`,
+            `unknown node "${node}" in ${inventory.source}: expected one of ${Object.keys(inventory.nodes).join(", ")}`,
+        );
+    }
+    if (inventory.plans[plan] === undefined) {
+        throw new InputError(
+            planFromFlag ? "--plan" : `${stack.file}: config.bev:plan`,
+            `unknown plan "${plan}" in ${inventory.source}: expected one of ${Object.keys(inventory.plans).join(", ")}`,
+        );
+    }
+    return { node, plan, inventory };
+}
+
+function readPolicyPackConfig(file: string): PolicyPackConfig {
+    let config: unknown;
+    try {
+        config = JSON.parse(fs.readFileSync(file, "utf8"));
+    } catch (error) {
+        throw new InputError(file, `cannot read the policy pack config: ${(error as Error).message}`);
+    }
+    if (config === null || typeof config !== "object" || Array.isArray(config)) {
+        throw new InputError(file, "expected a JSON object of policy names to their config");
+    }
+    return config as PolicyPackConfig;
+}
+
+/**
+ * Builds the config the CLI sends with Configure: each policy's enforcement level and its schema
+ * defaults, overridden by the user's `--policy-pack-config` (where `all` sets every level).
+ */
+export function buildPolicyConfig(info: AnalyzerInfo, user: PolicyPackConfig): PolicyPackConfig {
+    const known = new Set(info.policies.map((p) => p.name));
+    for (const name of Object.keys(user)) {
+        if (name !== "all" && !known.has(name)) {
+            throw new InputError(
+                "--policy-pack-config",
+                `unknown policy "${name}" in ${info.name}: expected "all" or one of ${[...known].join(", ")}`,
+            );
+        }
+    }
+    const allLevel = (user.all as { enforcementLevel?: PolicyPackConfig[string]["enforcementLevel"] } | undefined)?.enforcementLevel;
+    const config: PolicyPackConfig = {};
+    for (const policy of info.policies) {
+        const defaults: Record<string, unknown> = {};
+        for (const [property, schema] of Object.entries(policy.configSchema?.properties ?? {})) {
+            const fallback = (schema as { default?: unknown }).default;
+            if (fallback !== undefined) {
+                defaults[property] = fallback;
+            }
+        }
+        config[policy.name] = {
+            ...defaults,
+            ...user[policy.name],
+            enforcementLevel: user[policy.name]?.enforcementLevel ?? allLevel ?? policy.enforcementLevel,
+        };
+    }
+    return config;
+}
+
+/** Sends each resource to Analyze and then the stack to AnalyzeStack, in the engine's order. */
+async function analyze(pack: PolicyPackProcess, resources: RecordedResource[]): Promise<Diagnostic[]> {
+    const byUrn = new Map(resources.map((r) => [r.urn, r]));
+    const diagnostics: Diagnostic[] = [];
+    for (const resource of resources) {
+        const providerUrn = resource.provider === "" ? undefined : resource.provider.slice(0, resource.provider.lastIndexOf("::"));
+        diagnostics.push(...(await pack.analyze(resource, providerUrn === undefined ? undefined : byUrn.get(providerUrn))));
+    }
+    diagnostics.push(...(await pack.analyzeStack(resources)));
+    return diagnostics;
+}
+
+function buildReport(stack: string, input: StackInput, resources: RecordedResource[], violations: Diagnostic[]): StackReport {
+    const node = input.inventory.nodes[input.node];
+    const containers = resources
+        .filter((r) => r.type === CONTAINER_TYPE)
+        .map((r) => readContainer(r.urn, r.name, r.inputs.toJavaScript() as Record<string, unknown>))
+        .filter((c) => c.node === undefined || c.node === input.node);
+    const usage = summarizeNode(node, containers.map(toAllocation));
+    const dimensions: DimensionReport[] = dimensionsOf(usage).map((d) => ({
+        kind: d.kind,
+        ...(d.device === undefined ? {} : { device: d.device }),
+        label: d.label,
+        unit: d.kind === "cpu" ? "cores" : "GiB",
+        allocated: d.kind === "cpu" ? d.requested / 1000 : d.requested / 1024,
+        capacity: d.kind === "cpu" ? d.capacity / 1000 : d.capacity / 1024,
+        percent: d.percent,
+        over: d.requested > d.capacity,
+    }));
+    return {
+        stack,
+        node: input.node,
+        plan: input.plan,
+        inventory: input.inventory.source,
+        containers: containers.length,
+        dimensions,
+        planDifferences: comparePlanFigures(statedFigures[input.plan]?.[input.node], usage.memory, usage.cpu, usage.vram),
+        violations: violations.sort(bySeverity),
+    };
+}
+
+function bySeverity(a: Diagnostic, b: Diagnostic): number {
+    const rank = (d: Diagnostic) => (d.enforcementLevel === "mandatory" ? 0 : 1);
+    return rank(a) - rank(b);
+}
+
+/**
+ * Lists where the plan's stated figures differ from the computed ones. A figure differs when the
+ * computed value, rounded to the precision the plan wrote, is not the plan's value.
+ */
+export function comparePlanFigures(
+    stated: StatedNodeFigures | undefined,
+    memory: DimensionUsage,
+    cpu: DimensionUsage,
+    vram: DimensionUsage[],
+): string[] {
+    if (stated === undefined) {
+        return [];
+    }
+    const differences: string[] = [];
+    const compare = (figure: StatedFigure | undefined, computed: number, shown: string, what: string) => {
+        if (figure === undefined) {
+            return;
+        }
+        const scale = 10 ** figure.decimals;
+        if (Math.round(computed * scale) / scale !== figure.value) {
+            differences.push(`${what}: computed ${shown}, the plan states ${figure.value} ("${figure.text}")`);
+        }
+    };
+    compare(stated.memory, memory.requested / 1024, `${formatGiB(memory.requested)} GiB`, "memory");
+    compare(stated.memoryPercent, memory.percent, `${formatPercent(memory.percent)} %`, "memory percent");
+    compare(stated.cpu, cpu.requested / 1000, `${formatCores(cpu.requested)} cores`, "CPU");
+    compare(stated.cpuPercent, cpu.percent, `${formatPercent(cpu.percent)} %`, "CPU percent");
+    const vramTotal = vram.reduce((total, d) => total + d.requested, 0);
+    const vramCapacity = vram.reduce((total, d) => total + d.capacity, 0);
+    const vramPercent = vramCapacity === 0 ? 0 : Math.round((vramTotal * 1000) / vramCapacity) / 10;
+    compare(stated.vram, vramTotal / 1024, `${formatGiB(vramTotal)} GiB`, "VRAM");
+    compare(stated.vramPercent, vramPercent, `${formatPercent(vramPercent)} %`, "VRAM percent");
+    return differences;
+}

@@ -1,0 +1,40 @@
+/**
+ * The BEV platform on one node: the stack's node, the plan to deploy and the node's Docker host
+ * come from stack config (`bev:node`, `bev:plan`, `bev:dockerHost`); `bev:inventory` optionally
+ * points at an inventory file to use instead of the shipped one.
+ */
+import * as pulumi from "@pulumi/pulumi";
+
+import { Node } from "./components/node";
+import { InputError } from "./model/units";
+import { loadInventory } from "./stacks/inventory";
+
+const config = new pulumi.Config("bev");
+const nodeName = config.require("node");
+const planName = config.require("plan");
+const dockerHost = config.require("dockerHost");
+const inventory = loadInventory(config.get("inventory"));
+
+const node = inventory.nodes[nodeName];
+if (node === undefined) {
+    throw new InputError(
+        "config bev:node",
+        `unknown node "${nodeName}" in ${inventory.source}: expected one of ${Object.keys(inventory.nodes).join(", ")}`,
+    );
+}
+const services = inventory.plans[planName];
+if (services === undefined) {
+    throw new InputError(
+        "config bev:plan",
+        `unknown plan "${planName}" in ${inventory.source}: expected one of ${Object.keys(inventory.plans).join(", ")}`,
+    );
+}
+
+const deployment = new Node(nodeName, {
+    node,
+    plan: planName,
+    services: services.filter((service) => service.node === nodeName),
+    dockerHost,
+});
+
+export const capacity = deployment.capacity;

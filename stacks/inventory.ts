@@ -1,0 +1,52 @@
+/**
+ * Loads an inventory: the shipped one, or a YAML or JSON file of the same shape.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+import { parse as parseYaml, YAMLParseError } from "yaml";
+
+import { InputError } from "../model/units";
+import { hardware } from "./hardware";
+import { Inventory, RawInventory, parseInventory } from "./schema";
+import { plans } from "./services";
+
+/** The platform's inventory as shipped: its hardware and both plans. */
+export const shippedInventory: RawInventory = { nodes: hardware, plans };
+
+export const SHIPPED_SOURCE = "stacks/services.ts";
+
+/**
+ * Reads and validates an inventory file. JSON is read as YAML, of which it is a subset, so both
+ * give errors with a line and column. Throws `InputError` naming the file.
+ */
+export function readInventoryFile(file: string): Inventory {
+    const source = path.relative(process.cwd(), path.resolve(file)) || file;
+    let text: string;
+    try {
+        text = fs.readFileSync(file, "utf8");
+    } catch (error) {
+        const reason = (error as NodeJS.ErrnoException).code === "ENOENT" ? "file not found" : (error as Error).message;
+        throw new InputError(source, `cannot read the inventory: ${reason}`);
+    }
+    let raw: unknown;
+    try {
+        raw = parseYaml(text, { uniqueKeys: true, prettyErrors: true });
+    } catch (error) {
+        if (error instanceof YAMLParseError) {
+            const position = error.linePos?.[0];
+            const at = position === undefined ? "" : `:${position.line}:${position.col}`;
+            throw new InputError(`${source}${at}`, `invalid YAML or JSON: ${error.message.split("\n")[0]}`);
+        }
+        throw error;
+    }
+    if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
+        throw new InputError(source, "an inventory is a mapping with `nodes` and `plans`; the file holds something else");
+    }
+    return parseInventory(raw, source);
+}
+
+/** Returns the inventory at `file`, or the shipped one when `file` is undefined. */
+export function loadInventory(file?: string): Inventory {
+    return file === undefined ? parseInventory(shippedInventory, SHIPPED_SOURCE) : readInventoryFile(file);
+}

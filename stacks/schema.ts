@@ -1,0 +1,263 @@
+/**
+ * The inventory format and its validation.
+ *
+ * An inventory holds the hardware catalog (`nodes`) and one or more plans, each a list of
+ * services placed on nodes. Sizes are Docker-style strings (`8g`, `1536m`) and CPU amounts are
+ * cores. `parseInventory` checks the shape with zod, converts every amount to MiB or millicores
+ * and checks what spans entries: unique names, known nodes, GPUs that exist, limits that a single
+ * node can hold. Every error names the place, the value and what is accepted.
+ */
+import { z } from "zod";
+
+import type { GpuCapacity, NodeCapacity } from "../model/capacity";
+import { InputError, formatCores, formatGiB, parseCpuMillicores, parseSizeMiB } from "../model/units";
+
+/** Names Docker accepts for containers, kept to lower case so they also work as Pulumi names. */
+const NAME_PATTERN = /^[a-z0-9][a-z0-9_.-]*$/;
+
+const name = (what: string) =>
+    z
+        .string()
+        .regex(NAME_PATTERN, `a ${what} name is lower-case letters, digits, '.', '_' or '-', starting with a letter or digit`);
+
+const size = z.union([z.string(), z.number()]);
+const cpus = z.union([z.string(), z.number()]);
+
+const gpuSchema = z.strictObject({
+    id: z.string().regex(/^\d+$/, "a GPU id is the device index the NVIDIA runtime uses, such as \"0\""),
+    model: z.string().min(1),
+    vram: size,
+});
+
+const nodeSchema = z.strictObject({
+    memory: size,
+    cpus,
+    arch: z.enum(["amd64", "arm64"]),
+    gpus: z.array(gpuSchema).default([]),
+});
+
+const gpuRequestSchema = z
+    .strictObject({
+        deviceIds: z.array(z.string().min(1)).min(1).optional(),
+        count: z.union([z.number().int(), z.literal("all")]).optional(),
+        vram: size,
+    })
+    .refine((request) => (request.deviceIds === undefined) !== (request.count === undefined), {
+        message: "set either `deviceIds` or `count`, not both and not neither: Docker rejects both, and neither gives no GPU",
+    });
+
+const serviceSchema = z.strictObject({
+    name: name("service"),
+    node: name("node"),
+    image: z.string().min(1),
+    memory: size,
+    memoryReservation: size.optional(),
+    cpus,
+    gpu: gpuRequestSchema.optional(),
+    assumed: z.string().min(1).optional(),
+});
+
+const inventorySchema = z.strictObject({
+    nodes: z.record(name("node"), nodeSchema).refine((nodes) => Object.keys(nodes).length > 0, "at least one node is required"),
+    plans: z.record(name("plan"), z.array(serviceSchema)).refine((plans) => Object.keys(plans).length > 0, "at least one plan is required"),
+});
+
+/** An inventory as written, before units are resolved. */
+export type RawInventory = z.input<typeof inventorySchema>;
+export type RawService = z.input<typeof serviceSchema>;
+export type RawNode = z.input<typeof nodeSchema>;
+
+/** A node of the hardware catalog with its amounts resolved. */
+export interface NodeSpec extends NodeCapacity {
+    arch: "amd64" | "arm64";
+}
+
+/** How a service requests GPUs and what VRAM it is budgeted on each device it gets. */
+export interface GpuRequest {
+    /** Device ids requested, or the devices a `count` resolves to on the service's node. */
+    deviceIds: string[];
+    /** `count` as written (-1 for all devices), or undefined when device ids were given. */
+    count?: number;
+    /** VRAM budget per device, in MiB. */
+    vramMiB: number;
+}
+
+/** A service of a plan with its amounts resolved. */
+export interface ServiceSpec {
+    name: string;
+    node: string;
+    image: string;
+    memoryMiB: number;
+    memoryReservationMiB?: number;
+    cpuMillicores: number;
+    gpu?: GpuRequest;
+    /** Why the entry's figures are our assumption rather than the platform plan's. */
+    assumed?: string;
+}
+
+export interface Inventory {
+    /** Where the inventory came from, for messages. */
+    source: string;
+    nodes: Record<string, NodeSpec>;
+    plans: Record<string, ServiceSpec[]>;
+}
+
+/** Validates an inventory and resolves its units; throws `InputError` on the first problem found. */
+export function parseInventory(raw: unknown, source: string): Inventory {
+    const parsed = inventorySchema.safeParse(raw);
+    if (!parsed.success) {
+        throw zodToInputError(parsed.error, raw, source);
+    }
+    const nodes: Record<string, NodeSpec> = {};
+    for (const [nodeName, node] of Object.entries(parsed.data.nodes)) {
+        nodes[nodeName] = resolveNode(nodeName, node, `${source}: nodes.${nodeName}`);
+    }
+    const plans: Record<string, ServiceSpec[]> = {};
+    for (const [planName, services] of Object.entries(parsed.data.plans)) {
+        const seen = new Set<string>();
+        plans[planName] = services.map((service, index) => {
+            const where = `${source}: plans.${planName}[${index}]`;
+            if (seen.has(service.name)) {
+                throw new InputError(`${where}.name`, `duplicate service name "${service.name}": names are unique within a plan`);
+            }
+            seen.add(service.name);
+            return resolveService(service, nodes, where);
+        });
+    }
+    return { source, nodes, plans };
+}
+
+function resolveNode(nodeName: string, node: z.output<typeof nodeSchema>, where: string): NodeSpec {
+    const gpuIds = new Set<string>();
+    const gpus: GpuCapacity[] = node.gpus.map((gpu, index) => {
+        if (gpuIds.has(gpu.id)) {
+            throw new InputError(`${where}.gpus[${index}].id`, `duplicate GPU id "${gpu.id}"`);
+        }
+        gpuIds.add(gpu.id);
+        return { id: gpu.id, model: gpu.model, vramMiB: parseSizeMiB(gpu.vram, `${where}.gpus[${index}].vram`) };
+    });
+    return {
+        name: nodeName,
+        memoryMiB: parseSizeMiB(node.memory, `${where}.memory`),
+        cpuMillicores: parseCpuMillicores(node.cpus, `${where}.cpus`),
+        arch: node.arch,
+        gpus,
+    };
+}
+
+function resolveService(service: z.output<typeof serviceSchema>, nodes: Record<string, NodeSpec>, where: string): ServiceSpec {
+    const node = nodes[service.node];
+    if (node === undefined) {
+        throw new InputError(
+            `${where}.node`,
+            `unknown node "${service.node}" for service "${service.name}": expected one of ${Object.keys(nodes).join(", ")}`,
+        );
+    }
+    const memoryMiB = parseSizeMiB(service.memory, `${where}.memory`);
+    const cpuMillicores = parseCpuMillicores(service.cpus, `${where}.cpus`);
+    if (cpuMillicores > node.cpuMillicores) {
+        throw new InputError(
+            `${where}.cpus`,
+            `CPU limit ${formatCores(cpuMillicores)} of "${service.name}" is above the ${formatCores(node.cpuMillicores)} cores ` +
+                `of node ${node.name}; Docker refuses to start such a container`,
+        );
+    }
+    if (memoryMiB > node.memoryMiB) {
+        throw new InputError(
+            `${where}.memory`,
+            `memory limit ${formatGiB(memoryMiB)} GiB of "${service.name}" is above the ${formatGiB(node.memoryMiB)} GiB ` +
+                `of node ${node.name}`,
+        );
+    }
+    const spec: ServiceSpec = { name: service.name, node: service.node, image: service.image, memoryMiB, cpuMillicores };
+    if (service.memoryReservation !== undefined) {
+        const reservation = parseSizeMiB(service.memoryReservation, `${where}.memoryReservation`);
+        if (reservation > memoryMiB) {
+            throw new InputError(
+                `${where}.memoryReservation`,
+                `memory reservation ${JSON.stringify(service.memoryReservation)} is above the memory limit ` +
+                    `${JSON.stringify(service.memory)}; Docker rejects it, so lower the reservation`,
+            );
+        }
+        spec.memoryReservationMiB = reservation;
+    }
+    if (service.gpu !== undefined) {
+        spec.gpu = resolveGpuRequest(service.name, service.gpu, node, `${where}.gpu`);
+    }
+    if (service.assumed !== undefined) {
+        spec.assumed = service.assumed;
+    }
+    return spec;
+}
+
+function resolveGpuRequest(
+    serviceName: string,
+    request: z.output<typeof gpuRequestSchema>,
+    node: NodeSpec,
+    where: string,
+): GpuRequest {
+    if (node.gpus.length === 0) {
+        throw new InputError(
+            where,
+            `service "${serviceName}" requests a GPU but node ${node.name} has none; the container would fail to start`,
+        );
+    }
+    const vramMiB = parseSizeMiB(request.vram, `${where}.vram`);
+    let deviceIds: string[];
+    let count: number | undefined;
+    if (request.deviceIds !== undefined) {
+        const known = new Set(node.gpus.map((g) => g.id));
+        const missing = request.deviceIds.filter((id) => !known.has(id));
+        if (missing.length > 0) {
+            throw new InputError(
+                `${where}.deviceIds`,
+                `GPU ${missing.map((id) => `"${id}"`).join(", ")} not found on node ${node.name}: ` +
+                    `expected one of ${[...known].map((id) => `"${id}"`).join(", ")}`,
+            );
+        }
+        deviceIds = [...new Set(request.deviceIds)];
+    } else {
+        count = request.count === "all" ? -1 : (request.count as number);
+        if (count === -1) {
+            deviceIds = node.gpus.map((g) => g.id);
+        } else if (count < 1) {
+            throw new InputError(`${where}.count`, `invalid GPU count ${count}: expected 1 or more, or "all"`);
+        } else if (count > node.gpus.length) {
+            throw new InputError(
+                `${where}.count`,
+                `GPU count ${count} is more than the ${node.gpus.length} GPU(s) of node ${node.name}; the container would fail to start`,
+            );
+        } else if (count < node.gpus.length) {
+            throw new InputError(
+                `${where}.count`,
+                `GPU count ${count} on node ${node.name} with ${node.gpus.length} GPUs leaves the card to the runtime, ` +
+                    `so its VRAM budget cannot be counted on the right card: set \`deviceIds\` instead`,
+            );
+        } else {
+            deviceIds = node.gpus.map((g) => g.id);
+        }
+    }
+    for (const id of deviceIds) {
+        const gpu = node.gpus.find((g) => g.id === id) as GpuCapacity;
+        if (vramMiB > gpu.vramMiB) {
+            throw new InputError(
+                `${where}.vram`,
+                `VRAM budget ${JSON.stringify(request.vram)} of "${serviceName}" is above the ${formatGiB(gpu.vramMiB)} GiB ` +
+                    `of GPU ${id} (${gpu.model}) on node ${node.name}`,
+            );
+        }
+    }
+    return count === undefined ? { deviceIds, vramMiB } : { deviceIds, count, vramMiB };
+}
+
+function zodToInputError(error: z.ZodError, raw: unknown, source: string): InputError {
+    const issue = error.issues[0];
+    const path = issue.path.map((key, index) => (typeof key === "number" ? `[${key}]` : `${index === 0 ? "" : "."}${String(key)}`)).join("");
+    let value: unknown = raw;
+    for (const key of issue.path) {
+        value = value !== null && typeof value === "object" ? (value as Record<PropertyKey, unknown>)[key] : undefined;
+    }
+    const got = issue.code === "unrecognized_keys" ? "" : ` (got ${value === undefined ? "nothing" : JSON.stringify(value)})`;
+    const more = error.issues.length > 1 ? ` (and ${error.issues.length - 1} more problem(s))` : "";
+    return new InputError(`${source}: ${path || "(top level)"}`, `${issue.message}${got}${more}`);
+}
