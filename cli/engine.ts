@@ -149,23 +149,31 @@ export interface RunProgramOptions {
 }
 
 /**
- * Runs the program once for one stack and returns the resources it registered.
- * Stacks run one after another in the same process; each run starts from fresh runtime settings.
+ * Runs `init` as the body of a Pulumi stack with the recording monitor and returns the resources
+ * it registered, the Stack resource included. Runs happen one after another in one process; each
+ * starts from fresh runtime settings.
  */
-export async function runProgram(options: RunProgramOptions): Promise<ProgramRun> {
+export async function recordStack(
+    init: () => Promise<unknown>,
+    options: { project: string; stack: string; config?: Record<string, string>; preview: boolean },
+): Promise<ProgramRun> {
     const monitor = new RecordingMonitor(options.project, options.stack, options.preview);
     pulumi.runtime.setMockOptions(monitor, options.project, options.stack, options.preview);
-    pulumi.runtime.setAllConfig(options.config);
-
-    const program = path.resolve(options.program);
-    delete require.cache[require.resolve(program)];
-    const outputs = await pulumi.runtime.runInPulumiStack(async () => require(program));
+    pulumi.runtime.setAllConfig(options.config ?? {});
+    const outputs = await pulumi.runtime.runInPulumiStack(init);
     await pulumi.runtime.disconnect();
-
     return {
         project: options.project,
         stack: options.stack,
         resources: [...monitor.resources.values()],
         outputs: (outputs ?? {}) as Record<string, unknown>,
     };
+}
+
+/** Runs the compiled program once for one stack, as the language host does, and records its resources. */
+export async function runProgram(options: RunProgramOptions): Promise<ProgramRun> {
+    const program = path.resolve(options.program);
+    // The program declares its resources when loaded, so each stack loads it anew.
+    delete require.cache[require.resolve(program)];
+    return recordStack(async () => require(program), options);
 }

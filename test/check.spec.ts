@@ -1,0 +1,175 @@
+import { strict as assert } from "node:assert";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+
+import type { CheckResult, DimensionReport, StackReport } from "../cli/offline-check";
+
+const ROOT = path.resolve(__dirname, "..", "..");
+const CHECK = path.join(ROOT, "dist", "cli", "check.js");
+
+function check(...args: string[]) {
+    const run = spawnSync(process.execPath, [CHECK, ...args], { cwd: ROOT, encoding: "utf8" });
+    return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+function checkJson(...args: string[]): { status: number | null; result: CheckResult } {
+    const run = check(...args, "--json");
+    assert.ok(run.stdout.startsWith("{"), `expected JSON, got stdout ${run.stdout} and stderr ${run.stderr}`);
+    return { status: run.status, result: JSON.parse(run.stdout) as CheckResult };
+}
+
+function stack(result: CheckResult, name: string): StackReport {
+    const report = result.stacks.find((s) => s.stack === name);
+    assert.ok(report, `no report for stack ${name}`);
+    return report;
+}
+
+function dimension(report: StackReport, kind: DimensionReport["kind"]): DimensionReport {
+    return report.dimensions.find((d) => d.kind === kind)!;
+}
+
+describe("npm run check", () => {
+    describe("on the current plan", () => {
+        let status: number | null;
+        let result: CheckResult;
+
+        before(() => {
+            ({ status, result } = checkJson("--plan", "current"));
+        });
+
+        it("exits 1", () => {
+            assert.equal(status, 1);
+            assert.equal(result.passed, false);
+        });
+
+        it("measures THANOS at 166.25 GiB (259.8 %) and 45.5 cores (284.4 %)", () => {
+            const thanos = stack(result, "thanos");
+            assert.equal(dimension(thanos, "memory").allocated, 166.25);
+            assert.equal(dimension(thanos, "memory").percent, 259.8);
+            assert.equal(dimension(thanos, "cpu").allocated, 45.5);
+            assert.equal(dimension(thanos, "cpu").percent, 284.4);
+        });
+
+        it("measures ORACLE1 at 20.77 GiB (86.6 %) and 3.81 cores (95.3 %)", () => {
+            const oracle1 = stack(result, "oracle1");
+            assert.equal(dimension(oracle1, "memory").allocated.toFixed(2), "20.77");
+            assert.equal(dimension(oracle1, "memory").percent, 86.6);
+            assert.equal(dimension(oracle1, "cpu").allocated, 3.81);
+            assert.equal(dimension(oracle1, "cpu").percent, 95.3);
+        });
+
+        it("rejects THANOS once per exhausted dimension", () => {
+            const mandatory = stack(result, "thanos").violations.filter((v) => v.enforcementLevel === "mandatory");
+            assert.deepEqual(
+                mandatory.map((v) => v.policyName),
+                ["memory-within-node-capacity", "cpu-within-node-capacity", "vram-within-gpu-capacity"],
+            );
+        });
+
+        it("agrees with the plan's own THANOS and ORACLE1 figures", () => {
+            assert.deepEqual(stack(result, "thanos").planDifferences, []);
+            assert.deepEqual(stack(result, "oracle1").planDifferences, []);
+        });
+    });
+
+    describe("on the rebalanced plan", () => {
+        let status: number | null;
+        let result: CheckResult;
+
+        before(() => {
+            ({ status, result } = checkJson("--plan", "rebalanced"));
+        });
+
+        it("exits 0 with every mandatory policy passing", () => {
+            assert.equal(status, 0);
+            assert.deepEqual(
+                result.stacks.flatMap((s) => s.violations).filter((v) => v.enforcementLevel === "mandatory"),
+                [],
+            );
+        });
+
+        it("warns that THANOS is above the 85 % alert line", () => {
+            const thanos = stack(result, "thanos");
+            assert.equal(dimension(thanos, "memory").percent, 85.9);
+            assert.ok(thanos.violations.some((v) => v.policyName === "node-headroom" && /85\.9 %/.test(v.message)));
+        });
+
+        it("says where the plan's own figures are wrong", () => {
+            assert.ok(stack(result, "starlord").planDifferences.some((d) => /memory: computed 45\.00 GiB, the plan states 40/.test(d)));
+            assert.ok(stack(result, "thanos").planDifferences.some((d) => /memory percent: computed 85\.9 %, the plan states 85/.test(d)));
+        });
+    });
+
+    it("checks the stacks as configured with no arguments", () => {
+        const run = check();
+        assert.equal(run.status, 0, run.stderr);
+        assert.match(run.stdout, /Stack thanos: node thanos, plan rebalanced/);
+        assert.match(run.stdout, /^PASSED: /m);
+    });
+
+    it("prints the figures in its table", () => {
+        const run = check("--plan", "current", "--stack", "thanos");
+        assert.equal(run.status, 1);
+        assert.match(run.stdout, /memory\s+166\.25 GiB\s+64\.00 GiB\s+259\.8 %\s+OVER CAPACITY/);
+        assert.match(run.stdout, /CPU\s+45\.5 cores\s+16 cores\s+284\.4 %\s+OVER CAPACITY/);
+        assert.doesNotMatch(run.stdout, /Stack oracle1/);
+    });
+
+    it("gives the same verdict as an update", () => {
+        const { status, result } = checkJson("--plan", "current", "--mode", "update", "--stack", "oracle1");
+        assert.equal(status, 0);
+        assert.equal(dimension(stack(result, "oracle1"), "memory").percent, 86.6);
+    });
+
+    describe("on bad input", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bev-check-"));
+
+        it("exits 2 naming the path and value of a malformed inventory", () => {
+            const file = path.join(dir, "inventory.yaml");
+            fs.writeFileSync(
+                file,
+                [
+                    "nodes:",
+                    "  thanos: { memory: 64g, cpus: 16, arch: amd64 }",
+                    "plans:",
+                    "  current:",
+                    "    - { name: web, node: thanos, image: 'nginx:1.27', memory: 2GB , cpus: 1 }",
+                    "    - { name: db, node: thanos, image: 'postgres:16', memory: lots, cpus: 1 }",
+                    "",
+                ].join("\n"),
+            );
+            const run = check("--inventory", file, "--plan", "current");
+            assert.equal(run.status, 2);
+            assert.match(run.stderr, /inventory\.yaml: plans\.current\[1\]\.memory: invalid size "lots"/);
+            assert.equal(run.stdout, "");
+        });
+
+        it("exits 2 on an unknown plan", () => {
+            const run = check("--plan", "next-year");
+            assert.equal(run.status, 2);
+            assert.match(run.stderr, /--plan: unknown plan "next-year" .* expected one of current, rebalanced/);
+        });
+
+        it("exits 2 on an unknown stack", () => {
+            const run = check("--stack", "thor");
+            assert.equal(run.status, 2);
+            assert.match(run.stderr, /unknown stack "thor": no Pulumi\.thor\.yaml .* stacks found: oracle1, starlord, thanos/);
+        });
+
+        it("exits 2 on an unknown option", () => {
+            const run = check("--plans", "current");
+            assert.equal(run.status, 2);
+            assert.match(run.stderr, /unknown option '--plans'/);
+        });
+
+        it("exits 2 on an unknown policy in the pack config", () => {
+            const file = path.join(dir, "policy-config.json");
+            fs.writeFileSync(file, JSON.stringify({ "memory-limit": { enforcementLevel: "advisory" } }));
+            const run = check("--policy-pack-config", file);
+            assert.equal(run.status, 2);
+            assert.match(run.stderr, /unknown policy "memory-limit"/);
+        });
+    });
+});
