@@ -1,7 +1,7 @@
 /**
- * The BEV platform on one node: the stack's node, the plan to deploy and the node's Docker host
- * come from stack config (`bev:node`, `bev:plan`, `bev:dockerHost`); `bev:inventory` optionally
- * points at an inventory file to use instead of the shipped one.
+ * The BEV platform on one node. Stack config names the node (`bev:node`), the plan to deploy
+ * (`bev:plan`) and the node's Docker host (`bev:dockerHost`). `bev:inventory` optionally points
+ * at an inventory file to use instead of the shipped one.
  */
 import * as pulumi from "@pulumi/pulumi";
 

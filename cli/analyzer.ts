@@ -122,7 +122,7 @@ export class PolicyPackProcess {
         return new PolicyPackProcess(child, client, stderr);
     }
 
-    /** What the pack's process wrote to stderr so far. */
+    /** Standard error output of the pack's process so far. */
     get errorOutput(): string {
         return this.stderr.join("");
     }

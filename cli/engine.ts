@@ -1,6 +1,6 @@
 /**
  * Runs the Pulumi program without the Pulumi CLI: a resource monitor in this process records
- * each `RegisterResourceRequest` as the engine would receive it, and answers the way a preview
+ * each `RegisterResourceRequest` as the engine would receive it, and responds the way a preview
  * of new resources does, with the inputs as outputs and no ids.
  *
  * The recorded requests keep their protobuf Structs, so unknown values (Pulumi's unknown
@@ -90,7 +90,7 @@ class RecordingMonitor {
             });
             const response = new resproto.RegisterResourceResponse();
             response.setUrn(urn);
-            // A preview knows no ids; an update gets a stable stand-in so dependants can resolve.
+            // A preview has no ids yet. An update gets a stable stand-in id so that dependants resolve.
             response.setId(req.getCustom() && !this.preview ? `${req.getName()}-id` : "");
             response.setObject(inputs);
             callback(null, response);

@@ -55,7 +55,7 @@ export interface StackReport {
     inventory: string;
     containers: number;
     dimensions: DimensionReport[];
-    /** Where the plan's own figures differ from the computed ones. */
+    /** Differences between the plan's own figures and the computed ones. */
     planDifferences: string[];
     violations: Diagnostic[];
 }

@@ -9,7 +9,7 @@ export const NODE_LABEL = "bev.node";
 export const SERVICE_LABEL = "bev.service";
 /** Plan the container belongs to, such as `rebalanced`. */
 export const PLAN_LABEL = "bev.plan";
-/** Prefix of the per-device VRAM budget label: `bev.vram-mib.0` holds the MiB budgeted on GPU 0. */
+/** Prefix of the per-device VRAM budget label: `bev.vram-mib.0` is the MiB budgeted on GPU 0. */
 export const VRAM_LABEL_PREFIX = "bev.vram-mib.";
 
 /** Returns the label key of the VRAM budget on one GPU device. */

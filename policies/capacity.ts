@@ -55,7 +55,7 @@ export function checkDimension(kind: DimensionKind, policyName: string, args: St
     }
 }
 
-/** Whether the container takes part in the dimension at all. */
+/** Returns whether the container takes part in the dimension at all. */
 function countsIn(kind: DimensionKind, container: ContainerReading): boolean {
     return kind !== "vram" || container.requestsGpu || Object.keys(container.vramMiB).length > 0;
 }

@@ -14,7 +14,7 @@ import { InputError, parseCpuMillicores } from "../model/units";
 
 export const CONTAINER_TYPE = "docker:index/container:Container";
 
-/** Why a property of a container cannot be used. */
+/** A property of a container that cannot be used, and the reason. */
 export interface Problem {
     /** Input property, such as `memory` or `labels`. */
     property: string;
@@ -23,7 +23,7 @@ export interface Problem {
     message: string;
 }
 
-/** What the policies need of one container. */
+/** The limits, labels and GPU request of one container, as the policies use them. */
 export interface ContainerReading {
     urn: string;
     /** Service label, or the resource name when the label is absent. */
