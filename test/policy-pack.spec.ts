@@ -42,6 +42,7 @@ describe("policy pack over the analyzer protocol", function () {
                     ["memory-within-node-capacity", "mandatory"],
                     ["cpu-within-node-capacity", "mandatory"],
                     ["vram-within-gpu-capacity", "mandatory"],
+                    ["gpu-request-valid", "mandatory"],
                     ["container-has-limits", "mandatory"],
                     ["node-headroom", "advisory"],
                 ],
@@ -120,6 +121,34 @@ describe("policy pack over the analyzer protocol", function () {
             assert.equal(violations.length, 1);
             assert.match(violations[0].message, /labelled bev\.node=thor, a node the policy config does not list/);
             assert.equal(violations[0].urn, "urn:pulumi:test::bev::docker:index/container:Container::a");
+        });
+    });
+
+    describe("gpu-request-valid", () => {
+        beforeEach(() => configure());
+
+        it("rejects a GPU the node does not have", async () => {
+            const diagnostics = await analyzeStack([
+                container("a", { node: "thanos", memory: GiB, cpus: "1", gpu: true, vram: { "1": "1024" } }),
+            ]);
+            const violations = mandatory(diagnostics, "gpu-request-valid");
+            assert.equal(violations.length, 1);
+            assert.match(violations[0].message, /requests GPU "1", which node thanos does not have \(its GPUs: 0\)/);
+        });
+
+        it("rejects a GPU request on a node without GPUs", async () => {
+            const diagnostics = await analyzeStack([
+                container("a", { node: "oracle1", memory: GiB, cpus: "1", extra: { gpus: "all" }, vram: { "0": "1024" } }),
+            ]);
+            const messages = mandatory(diagnostics, "gpu-request-valid").map((v) => v.message);
+            assert.ok(messages.some((m) => /requests a GPU on node oracle1, which has none/.test(m)), messages.join("\n"));
+        });
+
+        it("accepts the components' request", async () => {
+            const diagnostics = await analyzeStack([
+                container("a", { node: "thanos", memory: GiB, cpus: "1", gpu: true, vram: { "0": "1024" } }),
+            ]);
+            assert.deepEqual(mandatory(diagnostics, "gpu-request-valid"), []);
         });
     });
 
