@@ -3,6 +3,7 @@
  * Exit codes: 0 when every mandatory policy passes, 1 when one fails, 2 on bad input or usage,
  * 3 when the check itself fails (the policy pack does not start, for example).
  */
+import * as fs from "node:fs";
 import * as path from "node:path";
 
 import { Command, CommanderError, Option } from "commander";
@@ -15,7 +16,9 @@ const EXIT_FAILED_POLICY = 1;
 const EXIT_BAD_INPUT = 2;
 const EXIT_INTERNAL_ERROR = 3;
 
-const projectDir = path.resolve(__dirname, "..", "..");
+const packageRoot = path.resolve(__dirname, "..", "..");
+// Stack files are read from the working directory when it is a Pulumi project, as the CLI does.
+const projectDir = fs.existsSync(path.join(process.cwd(), "Pulumi.yaml")) ? process.cwd() : packageRoot;
 
 async function main(argv: string[]): Promise<number> {
     const command = new Command("check")
@@ -50,8 +53,8 @@ async function main(argv: string[]): Promise<number> {
     try {
         result = await runCheck({
             projectDir,
-            program: path.join(projectDir, "dist", "index.js"),
-            policyPack: path.join(projectDir, "policies"),
+            program: path.join(packageRoot, "dist", "index.js"),
+            policyPack: path.join(packageRoot, "policies"),
             stacks: (options.stack ?? []).flatMap((s) => s.split(",")).filter((s) => s !== ""),
             ...(options.plan === undefined ? {} : { plan: options.plan }),
             ...(options.inventory === undefined ? {} : { inventory: options.inventory }),
@@ -70,6 +73,14 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(options.json ? `${JSON.stringify(result, null, 2)}\n` : formatReport(result));
     return result.passed ? 0 : EXIT_FAILED_POLICY;
 }
+
+// The program runs inside the Pulumi runtime, which can surface its errors as unhandled rejections.
+const reportUnhandled = (error: unknown) => {
+    process.stderr.write(`error: ${error instanceof InputError ? error.message : ((error as Error).stack ?? String(error))}\n`);
+    process.exit(error instanceof InputError ? EXIT_BAD_INPUT : EXIT_INTERNAL_ERROR);
+};
+process.on("unhandledRejection", reportUnhandled);
+process.on("uncaughtException", reportUnhandled);
 
 main(process.argv.slice(2)).then(
     (code) => {

@@ -6,10 +6,11 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 
+import { DOCKER_HOST_PATTERN } from "../components/node";
 import { DimensionUsage, dimensionsOf, summarizeNode } from "../model/capacity";
 import { InputError, formatCores, formatGiB, formatPercent } from "../model/units";
 import { CONTAINER_TYPE, readContainer, toAllocation } from "../policies/containers";
-import { loadInventory } from "../stacks/inventory";
+import { SHIPPED_SOURCE, loadInventory } from "../stacks/inventory";
 import { StatedFigure, StatedNodeFigures, statedFigures } from "../stacks/plan-figures";
 import type { Inventory } from "../stacks/schema";
 import { AnalyzerInfo, Diagnostic, PolicyPackConfig, PolicyPackProcess } from "./analyzer";
@@ -90,9 +91,11 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
     const pack = await PolicyPackProcess.start(options.policyPack);
     try {
         const info = await pack.getAnalyzerInfo();
-        await pack.configure(buildPolicyConfig(info, userConfig));
         const reports: StackReport[] = [];
         for (const [index, run] of runs.entries()) {
+            // The pack judges against the nodes of the inventory this stack deploys, unless the
+            // user's pack config names capacities itself.
+            await pack.configure(buildPolicyConfig(info, userConfig, toPackNodes(inputs[index].inventory)));
             await pack.configureStack({ project, stack: run.stack, dryRun: options.preview });
             const violations = await analyze(pack, run.resources);
             reports.push(buildReport(run.stack, inputs[index], run.resources, violations));
@@ -134,7 +137,14 @@ function resolveStackInput(stack: StackConfig, projectDir: string, planFromFlag:
     };
     const node = required("bev:node");
     const plan = required("bev:plan");
-    required("bev:dockerHost");
+    const dockerHost = required("bev:dockerHost");
+    if (!DOCKER_HOST_PATTERN.test(dockerHost)) {
+        throw new InputError(
+            `${stack.file}: config.bev:dockerHost`,
+            `invalid Docker host ${JSON.stringify(dockerHost)}: expected unix://, tcp://, ssh:// or npipe:// followed by an ` +
+                "address, such as ssh://bev@thanos",
+        );
+    }
     const inventoryFile = stack.config["bev:inventory"];
     const inventory = loadInventory(inventoryFile === undefined ? undefined : path.resolve(projectDir, inventoryFile));
     if (inventory.nodes[node] === undefined) {
@@ -169,7 +179,7 @@ function readPolicyPackConfig(file: string): PolicyPackConfig {
  * Builds the config the CLI sends with Configure: each policy's enforcement level and its schema
  * defaults, overridden by the user's `--policy-pack-config` (where `all` sets every level).
  */
-export function buildPolicyConfig(info: AnalyzerInfo, user: PolicyPackConfig): PolicyPackConfig {
+export function buildPolicyConfig(info: AnalyzerInfo, user: PolicyPackConfig, nodes?: Record<string, unknown>): PolicyPackConfig {
     const known = new Set(info.policies.map((p) => p.name));
     for (const name of Object.keys(user)) {
         if (name !== "all" && !known.has(name)) {
@@ -185,7 +195,9 @@ export function buildPolicyConfig(info: AnalyzerInfo, user: PolicyPackConfig): P
         const defaults: Record<string, unknown> = {};
         for (const [property, schema] of Object.entries(policy.configSchema?.properties ?? {})) {
             const fallback = (schema as { default?: unknown }).default;
-            if (fallback !== undefined) {
+            if (property === "nodes" && nodes !== undefined) {
+                defaults[property] = nodes;
+            } else if (fallback !== undefined) {
                 defaults[property] = fallback;
             }
         }
@@ -196,6 +208,20 @@ export function buildPolicyConfig(info: AnalyzerInfo, user: PolicyPackConfig): P
         };
     }
     return config;
+}
+
+/** Converts an inventory's hardware catalog to the `nodes` config the capacity policies take. */
+export function toPackNodes(inventory: Inventory): Record<string, unknown> {
+    const nodes: Record<string, unknown> = {};
+    for (const node of Object.values(inventory.nodes)) {
+        nodes[node.name] = {
+            memory: `${node.memoryMiB}m`,
+            cpus: node.cpuMillicores / 1000,
+            arch: node.arch,
+            gpus: node.gpus.map((gpu) => ({ id: gpu.id, model: gpu.model, vram: `${gpu.vramMiB}m` })),
+        };
+    }
+    return nodes;
 }
 
 /** Sends each resource to Analyze and then the stack to AnalyzeStack, in the engine's order. */
@@ -234,7 +260,11 @@ function buildReport(stack: string, input: StackInput, resources: RecordedResour
         inventory: input.inventory.source,
         containers: containers.length,
         dimensions,
-        planDifferences: comparePlanFigures(statedFigures[input.plan]?.[input.node], usage.memory, usage.cpu, usage.vram),
+        // The plan's figures describe the shipped inventory only.
+        planDifferences:
+            input.inventory.source === SHIPPED_SOURCE
+                ? comparePlanFigures(statedFigures[input.plan]?.[input.node], usage.memory, usage.cpu, usage.vram)
+                : [],
         violations: violations.sort(bySeverity),
     };
 }

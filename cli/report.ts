@@ -10,7 +10,7 @@ function formatAmount(d: DimensionReport, amount: number): string {
 
 function formatStack(report: StackReport): string {
     const lines = [
-        `Stack ${report.stack}: node ${report.node}, plan ${report.plan}, ${report.containers} containers (${report.inventory})`,
+        `Stack ${report.stack}: node ${report.node}, plan ${report.plan}, ${report.containers} container${report.containers === 1 ? "" : "s"} (${report.inventory})`,
     ];
     const rows = report.dimensions.map((d) => [
         d.label,

@@ -26,7 +26,8 @@ export interface CapacitySummary {
     vram: { device: string; label: string; allocatedMiB: number; capacityMiB: number; percent: number }[];
 }
 
-const DOCKER_HOST_PATTERN = /^(unix|tcp|ssh|npipe):\/\/\S+$/;
+/** Docker daemon addresses the Docker provider accepts as `host`. */
+export const DOCKER_HOST_PATTERN = /^(unix|tcp|ssh|npipe):\/\/\S+$/;
 
 /**
  * One physical node: its Docker provider, its network and its services.

@@ -147,7 +147,9 @@ export function formatAmount(kind: DimensionKind, amount: number): string {
     if (kind === "cpu") {
         return `${formatCores(amount)} ${amount === 1000 ? "core" : "cores"}`;
     }
-    return `${formatGiB(amount)} GiB`;
+    const gib = `${formatGiB(amount)} GiB`;
+    // Two decimals of GiB hide a few MiB, and a 1 MiB overflow must not read as 0.00 GiB.
+    return Number(formatGiB(amount)) * 1024 === amount ? gib : `${gib} (${amount} MiB)`;
 }
 
 const LARGEST_CONTRIBUTORS = 5;

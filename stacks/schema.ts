@@ -165,7 +165,7 @@ function resolveService(service: z.output<typeof serviceSchema>, nodes: Record<s
     if (memoryMiB > node.memoryMiB) {
         throw new InputError(
             `${where}.memory`,
-            `memory limit ${formatGiB(memoryMiB)} GiB of "${service.name}" is above the ${formatGiB(node.memoryMiB)} GiB ` +
+            `memory limit ${JSON.stringify(service.memory)} of "${service.name}" is above the ${formatGiB(node.memoryMiB)} GiB ` +
                 `of node ${node.name}`,
         );
     }

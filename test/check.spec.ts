@@ -146,6 +146,40 @@ describe("npm run check", () => {
             assert.equal(run.stdout, "");
         });
 
+        it("judges an inventory against its own nodes", () => {
+            const file = path.join(dir, "small.yaml");
+            fs.writeFileSync(
+                file,
+                [
+                    "nodes:",
+                    "  thanos: { memory: 32g, cpus: 8, arch: amd64 }",
+                    "plans:",
+                    "  current:",
+                    "    - { name: a, node: thanos, image: 'nginx:1.27', memory: 20g, cpus: 4 }",
+                    "    - { name: b, node: thanos, image: 'nginx:1.27', memory: 12289m, cpus: 4 }",
+                    "",
+                ].join("\n"),
+            );
+            const { status, result } = checkJson("--inventory", file, "--plan", "current", "--stack", "thanos");
+            assert.equal(status, 1);
+            const violations = stack(result, "thanos").violations.filter((v) => v.enforcementLevel === "mandatory");
+            assert.equal(violations.length, 1);
+            assert.match(violations[0].message, /32\.00 GiB physical \(100\.0 %\), 0\.00 GiB \(1 MiB\) over/);
+            assert.deepEqual(stack(result, "thanos").planDifferences, []);
+        });
+
+        it("exits 2 on an invalid Docker host", () => {
+            const project = fs.mkdtempSync(path.join(os.tmpdir(), "bev-project-"));
+            fs.copyFileSync(path.join(ROOT, "Pulumi.yaml"), path.join(project, "Pulumi.yaml"));
+            fs.writeFileSync(
+                path.join(project, "Pulumi.thanos.yaml"),
+                "config:\n  bev:node: thanos\n  bev:plan: current\n  bev:dockerHost: ftp://thanos\n",
+            );
+            const run = spawnSync(process.execPath, [CHECK], { cwd: project, encoding: "utf8" });
+            assert.equal(run.status, 2, run.stderr);
+            assert.match(run.stderr, /Pulumi\.thanos\.yaml: config\.bev:dockerHost: invalid Docker host "ftp:\/\/thanos"/);
+        });
+
         it("exits 2 on an unknown plan", () => {
             const run = check("--plan", "next-year");
             assert.equal(run.status, 2);

@@ -76,7 +76,7 @@ describe("policy pack over the analyzer protocol", function () {
             assert.equal(violations.length, 1);
             assert.equal(violations[0].policyName, "memory-within-node-capacity");
             assert.match(violations[0].message, /Node thanos is over capacity in memory/);
-            assert.match(violations[0].message, /total 64\.00 GiB against 64\.00 GiB physical \(100\.0 %\), 0\.00 GiB over/);
+            assert.match(violations[0].message, /total 64.00 GiB \(65537 MiB\) against 64.00 GiB physical \(100.0 %\), 0.00 GiB \(1 MiB\) over/);
             assert.match(violations[0].message, /a: 48\.00 GiB \(urn:pulumi:test::bev::docker:index\/container:Container::a\)/);
         });
 
