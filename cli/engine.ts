@@ -1,6 +1,6 @@
 /**
- * Runs the Pulumi program without the Pulumi CLI: a resource monitor in this process records
- * each `RegisterResourceRequest` as the engine would receive it, and responds the way a preview
+ * Runs the Pulumi program without the Pulumi CLI. A resource monitor in this process records
+ * each `RegisterResourceRequest` as the engine would receive it. It responds the way a preview
  * of new resources does, with the inputs as outputs and no ids.
  *
  * The recorded requests keep their protobuf Structs, so unknown values (Pulumi's unknown

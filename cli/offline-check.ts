@@ -8,12 +8,12 @@ import * as path from "node:path";
 
 import { DOCKER_HOST_PATTERN } from "../components/node";
 import { DimensionUsage, dimensionsOf, summarizeNode } from "../model/capacity";
-import { InputError, formatCores, formatGiB, formatPercent } from "../model/units";
+import { InputError, formatCores, formatGiB, formatPercent, percentOf } from "../model/units";
 import { CONTAINER_TYPE, readContainer, toAllocation } from "../policies/containers";
 import { SHIPPED_SOURCE, loadInventory } from "../stacks/inventory";
 import { StatedFigure, StatedNodeFigures, statedFigures } from "../stacks/plan-figures";
 import type { Inventory } from "../stacks/schema";
-import { AnalyzerInfo, Diagnostic, PolicyPackConfig, PolicyPackProcess } from "./analyzer";
+import { AnalyzerInfo, Diagnostic, PolicyPackConfig, PolicyPackProcess, providerOf } from "./analyzer";
 import { RecordedResource, runProgram } from "./engine";
 import { StackConfig, listStacks, readProjectName, readStackConfig } from "./stacks";
 
@@ -229,8 +229,7 @@ async function analyze(pack: PolicyPackProcess, resources: RecordedResource[]): 
     const byUrn = new Map(resources.map((r) => [r.urn, r]));
     const diagnostics: Diagnostic[] = [];
     for (const resource of resources) {
-        const providerUrn = resource.provider === "" ? undefined : resource.provider.slice(0, resource.provider.lastIndexOf("::"));
-        diagnostics.push(...(await pack.analyze(resource, providerUrn === undefined ? undefined : byUrn.get(providerUrn))));
+        diagnostics.push(...(await pack.analyze(resource, providerOf(resource, byUrn))));
     }
     diagnostics.push(...(await pack.analyzeStack(resources)));
     return diagnostics;
@@ -303,7 +302,7 @@ export function comparePlanFigures(
     compare(stated.cpuPercent, cpu.percent, `${formatPercent(cpu.percent)} %`, "CPU percent");
     const vramTotal = vram.reduce((total, d) => total + d.requested, 0);
     const vramCapacity = vram.reduce((total, d) => total + d.capacity, 0);
-    const vramPercent = vramCapacity === 0 ? 0 : Math.round((vramTotal * 1000) / vramCapacity) / 10;
+    const vramPercent = vramCapacity === 0 ? 0 : percentOf(vramTotal, vramCapacity);
     compare(stated.vram, vramTotal / 1024, `${formatGiB(vramTotal)} GiB`, "VRAM");
     compare(stated.vramPercent, vramPercent, `${formatPercent(vramPercent)} %`, "VRAM percent");
     return differences;

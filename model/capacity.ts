@@ -152,10 +152,10 @@ export function formatAmount(kind: DimensionKind, amount: number): string {
     return Number(formatGiB(amount)) * 1024 === amount ? gib : `${gib} (${amount} MiB)`;
 }
 
-const LARGEST_CONTRIBUTORS = 5;
+const MAX_CONTRIBUTORS_SHOWN = 5;
 
 /** Lists the largest contributors of a dimension for a message, one per line. */
-export function describeContributors(usage: DimensionUsage, limit = LARGEST_CONTRIBUTORS): string {
+export function describeContributors(usage: DimensionUsage, limit = MAX_CONTRIBUTORS_SHOWN): string {
     const shown = usage.contributors.slice(0, limit);
     const lines = shown.map((c) => `  ${c.service}: ${formatAmount(usage.kind, c.amount)} (${c.urn})`);
     const hidden = usage.contributors.length - shown.length;
@@ -165,14 +165,15 @@ export function describeContributors(usage: DimensionUsage, limit = LARGEST_CONT
     return lines.join("\n");
 }
 
+const BUDGET_NAMES: Record<DimensionKind, string> = { memory: "memory limits", cpu: "CPU limits", vram: "VRAM budgets" };
+
 /**
  * Describes an overflow the way a scheduler reports an unschedulable request: node, dimension,
  * requested, capacity, percent, overflow and the largest contributors.
  */
 export function describeOverflow(overflow: Overflow): string {
-    const what = overflow.kind === "vram" ? "VRAM budgets" : overflow.kind === "cpu" ? "CPU limits" : "memory limits";
     return (
-        `Node ${overflow.node} is over capacity in ${overflow.label}: its containers' ${what} total ` +
+        `Node ${overflow.node} is over capacity in ${overflow.label}: its containers' ${BUDGET_NAMES[overflow.kind]} total ` +
         `${formatAmount(overflow.kind, overflow.requested)} against ${formatAmount(overflow.kind, overflow.capacity)} ` +
         `physical (${formatPercent(overflow.percent)} %), ${formatAmount(overflow.kind, overflow.overflow)} over. ` +
         `Lower the limits or move services to another node. Largest contributors:\n` +

@@ -10,7 +10,7 @@
 /** Bad input: names the value, where it was found and what is accepted. */
 export class InputError extends Error {
     constructor(
-        /** Where the value was found, such as `stacks/current.ts: services[3].memory`. */
+        /** Location of the value, such as `inventory.yaml: plans.current[3].memory`. */
         readonly where: string,
         message: string,
     ) {
@@ -48,6 +48,7 @@ export function parseSizeMiB(value: unknown, where: string, numberUnit?: "MiB" |
         }
         return parseSizeMiB(`${value}${numberUnit === "MiB" ? "m" : "g"}`, where);
     }
+
     if (typeof value !== "string") {
         throw new InputError(where, `invalid size ${describe(value)}: expected ${SIZE_ACCEPTED}`);
     }
@@ -57,6 +58,7 @@ export function parseSizeMiB(value: unknown, where: string, numberUnit?: "MiB" |
     if (/\s/.test(value)) {
         throw new InputError(where, `invalid size ${JSON.stringify(value)}: remove the whitespace; expected ${SIZE_ACCEPTED}`);
     }
+
     const match = SIZE_PATTERN.exec(value);
     if (!match) {
         throw new InputError(where, `invalid size ${JSON.stringify(value)}: expected ${SIZE_ACCEPTED}`);
@@ -68,12 +70,15 @@ export function parseSizeMiB(value: unknown, where: string, numberUnit?: "MiB" |
             `invalid size ${JSON.stringify(value)}: a bare number is bytes to Docker; add a unit, such as "${whole}m"`,
         );
     }
+
+    // Exact arithmetic: "1.5g" is 15 * 1024^3 bytes over a scale of 10.
     const scale = 10n ** BigInt(fraction.length);
     const bytesTimesScale = BigInt(whole + fraction) * 1024n ** BigInt(SIZE_EXPONENT[unit.toLowerCase()]);
     const mibDivisor = BYTES_PER_MIB * scale;
     if (bytesTimesScale % mibDivisor !== 0n) {
         throw new InputError(where, `invalid size ${JSON.stringify(value)}: it is not a whole number of MiB`);
     }
+
     const mib = bytesTimesScale / mibDivisor;
     if (mib === 0n) {
         throw new InputError(where, `invalid size ${JSON.stringify(value)}: a size must be at least 1m`);

@@ -14,6 +14,14 @@ import { InputError, parseCpuMillicores } from "../model/units";
 
 export const CONTAINER_TYPE = "docker:index/container:Container";
 
+/** One entry of a container's `deviceRequests`. */
+export interface DeviceRequest {
+    driver?: string;
+    count?: number;
+    deviceIds?: string[];
+    capabilities?: string[];
+}
+
 /** A property of a container that cannot be used, and the reason. */
 export interface Problem {
     /** Input property, such as `memory` or `labels`. */
@@ -36,6 +44,10 @@ export interface ContainerReading {
     cpuMillicores?: number;
     /** Whether the container requests a GPU through `deviceRequests` or `gpus`. */
     requestsGpu: boolean;
+    /** `deviceRequests` as given; empty when absent or unknown. */
+    deviceRequests: DeviceRequest[];
+    /** Docker's `--gpus` form (`all`, `device=0,2` or a count); undefined when absent or unknown. */
+    gpus?: string;
     /** VRAM budget per GPU device id, in MiB, from the `bev.vram-mib.<id>` labels. */
     vramMiB: Record<string, number>;
     problems: Problem[];
@@ -71,7 +83,7 @@ export function readContainer(urn: string, name: string, props: Record<string, u
         }
     };
 
-    const reading: ContainerReading = { urn, service: name, requestsGpu: false, vramMiB: {}, problems };
+    const reading: ContainerReading = { urn, service: name, requestsGpu: false, deviceRequests: [], vramMiB: {}, problems };
 
     const labels = readLabels(snapshot("labels"), what, problems);
     if (labels !== undefined) {
@@ -151,8 +163,13 @@ export function readContainer(urn: string, name: string, props: Record<string, u
     if (deviceRequests === UNREADABLE || gpus === UNREADABLE) {
         reading.requestsGpu = true;
     } else {
-        const hasDeviceRequests = Array.isArray(deviceRequests) && deviceRequests.length > 0;
-        reading.requestsGpu = hasDeviceRequests || (typeof gpus === "string" && gpus !== "");
+        if (Array.isArray(deviceRequests)) {
+            reading.deviceRequests = deviceRequests as DeviceRequest[];
+        }
+        if (typeof gpus === "string" && gpus !== "") {
+            reading.gpus = gpus;
+        }
+        reading.requestsGpu = reading.deviceRequests.length > 0 || reading.gpus !== undefined;
     }
     if (reading.requestsGpu && Object.keys(reading.vramMiB).length === 0 && labels !== undefined) {
         problems.push({

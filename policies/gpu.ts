@@ -7,14 +7,10 @@ import type { StackValidationPolicy } from "@pulumi/policy";
 import type { NodeCapacity } from "../model/capacity";
 import { NODE_LABEL, VRAM_LABEL_PREFIX } from "../model/labels";
 import { capacityConfigSchema, resolveNodes } from "./config";
-import { CONTAINER_TYPE } from "./containers";
+import { DeviceRequest, readContainers } from "./containers";
 
-interface DeviceRequest {
-    driver?: string;
-    count?: number;
-    deviceIds?: string[];
-    capabilities?: string[];
-}
+/** Input properties that a GPU request is read from. */
+const GPU_PROPERTIES = ["deviceRequests", "gpus", "labels"];
 
 /**
  * Lists what is wrong with one container's GPU request on `node`, as whole sentences.
@@ -53,7 +49,7 @@ export function findGpuRequestProblems(
             );
         } else {
             // NOTE: the runtime picks which cards a count gets. Counting the first ones is exact only
-            // when the count equals the node's GPUs; the inventory asks for device ids otherwise.
+            // when the count equals the node's GPUs, so the inventory requires device ids otherwise.
             node.gpus.slice(0, count).forEach((g) => requested.add(g.id));
         }
     };
@@ -119,41 +115,28 @@ export const gpuRequestValid: StackValidationPolicy = {
             report(nodes.message);
             return;
         }
-        for (const resource of args.resources.filter((r) => r.type === CONTAINER_TYPE)) {
-            const what = `Container ${resource.name} (${resource.urn})`;
-            let deviceRequests: DeviceRequest[];
-            let gpus: string | undefined;
-            let labels: { label: string; value: string }[];
-            try {
-                deviceRequests = JSON.parse(JSON.stringify(resource.props.deviceRequests ?? []));
-                gpus = resource.props.gpus;
-                labels = JSON.parse(JSON.stringify(resource.props.labels ?? []));
-            } catch (error) {
-                report(
-                    `${what}: cannot verify its GPU request, because a value is unknown during preview ` +
-                        `(${(error as Error).message}). The policy fails closed.`,
-                    resource.urn,
-                );
+        for (const container of readContainers(args.resources)) {
+            if (!container.requestsGpu) {
                 continue;
             }
-            if (deviceRequests.length === 0 && (gpus === undefined || gpus === "")) {
+            const unknown = container.problems.filter((p) => p.kind === "unknown" && GPU_PROPERTIES.includes(p.property));
+            if (unknown.length > 0) {
+                unknown.forEach((problem) => report(problem.message, container.urn));
                 continue;
             }
-            const nodeName = labels.find((l) => l.label === NODE_LABEL)?.value;
-            const node = nodeName === undefined ? undefined : nodes.nodes.get(nodeName);
+            const what = `Container ${container.service} (${container.urn})`;
+            const node = container.node === undefined ? undefined : nodes.nodes.get(container.node);
             if (node === undefined) {
                 report(
-                    `${what}: requests a GPU but its ${NODE_LABEL} label (${nodeName ?? "missing"}) names no node ` +
+                    `${what}: requests a GPU but its ${NODE_LABEL} label (${container.node ?? "missing"}) names no node ` +
                         "of the policy config, so the request cannot be checked.",
-                    resource.urn,
+                    container.urn,
                 );
                 continue;
             }
-            const vramDevices = labels
-                .filter((l) => l.label.startsWith(VRAM_LABEL_PREFIX))
-                .map((l) => l.label.slice(VRAM_LABEL_PREFIX.length));
-            for (const problem of findGpuRequestProblems(node, deviceRequests, gpus, vramDevices)) {
-                report(`${what} ${problem}`, resource.urn);
+            const problems = findGpuRequestProblems(node, container.deviceRequests, container.gpus, Object.keys(container.vramMiB));
+            for (const problem of problems) {
+                report(`${what} ${problem}`, container.urn);
             }
         }
     },

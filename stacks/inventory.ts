@@ -41,7 +41,7 @@ export function readInventoryFile(file: string): Inventory {
         throw error;
     }
     if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
-        throw new InputError(source, "an inventory is a mapping with `nodes` and `plans`; the file holds something else");
+        throw new InputError(source, "invalid inventory: expected a mapping with `nodes` and `plans`, such as the README's example");
     }
     return parseInventory(raw, source);
 }

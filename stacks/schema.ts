@@ -1,7 +1,7 @@
 /**
  * The inventory format and its validation.
  *
- * An inventory holds the hardware catalog (`nodes`) and one or more plans, each a list of
+ * An inventory contains the hardware catalog (`nodes`) and one or more plans, each a list of
  * services placed on nodes. Sizes are Docker-style strings (`8g`, `1536m`) and CPU amounts are
  * cores. `parseInventory` checks the shape with zod, converts every amount to MiB or millicores
  * and checks what spans entries: unique names, known nodes, GPUs that exist, limits that a single
@@ -72,7 +72,7 @@ export interface NodeSpec extends NodeCapacity {
     arch: "amd64" | "arm64";
 }
 
-/** How a service requests GPUs and what VRAM it is budgeted on each device it gets. */
+/** A service's GPU request and the VRAM budgeted on each device it gets. */
 export interface GpuRequest {
     /** Device ids requested, or the devices a `count` resolves to on the service's node. */
     deviceIds: string[];
@@ -91,12 +91,12 @@ export interface ServiceSpec {
     memoryReservationMiB?: number;
     cpuMillicores: number;
     gpu?: GpuRequest;
-    /** Why the entry's figures are our assumption rather than the platform plan's. */
+    /** Reason the entry's figures are our assumption rather than the platform plan's. */
     assumed?: string;
 }
 
 export interface Inventory {
-    /** Where the inventory came from, for messages. */
+    /** Source of the inventory (file path or shipped module), for messages. */
     source: string;
     nodes: Record<string, NodeSpec>;
     plans: Record<string, ServiceSpec[]>;

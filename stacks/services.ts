@@ -4,13 +4,13 @@
  * `current` is the over-allocated state the plan measures (THANOS 166.25 GB and 45.5 cores,
  * ORACLE1 20.77 GB and 3.81 cores, STARLORD development only). `rebalanced` is the plan's target:
  * halved limits on THANOS and GPU services moved to STARLORD. Figures the plan names are used as
- * they are. The plan gives only totals for the rest (THANOS' other services, ORACLE1's 51
- * services, every per-service core count and VRAM budget), so those entries carry `assumed` with
- * the reason, and their figures are chosen so that the node totals match the plan's.
+ * they are. For the rest the plan gives only totals: THANOS' other services, ORACLE1's 51
+ * services, every per-service core count and VRAM budget. Those entries carry `assumed` with the
+ * reason, and their figures are chosen so that the node totals match the plan's.
  */
 import type { RawService } from "./schema";
 
-/** Where a service runs in one plan and with which limits. */
+/** Node and limits of a service in one plan. */
 interface Placement {
     node: string;
     memory: string;

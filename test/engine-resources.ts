@@ -34,7 +34,7 @@ function resource(type: string, name: string, props: Record<string, unknown>, ex
     };
 }
 
-/** The stack resource and the Docker provider that every container below uses. */
+/** Returns the stack resource and the Docker provider that every container below uses. */
 export function baseResources(): RecordedResource[] {
     return [
         resource("pulumi:pulumi:Stack", `${PROJECT}-${STACK}`, {}),
@@ -52,7 +52,7 @@ export interface ContainerSpec {
     extra?: Record<string, unknown>;
 }
 
-/** A Docker container with the inputs the components give it, or fewer when the spec omits them. */
+/** Returns a Docker container with the inputs the components give it, or fewer when the spec omits them. */
 export function container(name: string, spec: ContainerSpec): RecordedResource {
     const props: Record<string, unknown> = { name, image: "nginx:1.27.2", networkMode: "bridge", ...spec.extra };
     if (spec.memory !== undefined) {

@@ -155,6 +155,6 @@ describe("readInventoryFile", () => {
     it("rejects a file that is not a mapping", () => {
         const file = path.join(dir, "list.json");
         fs.writeFileSync(file, "[1, 2]");
-        assert.throws(() => readInventoryFile(file), /an inventory is a mapping with `nodes` and `plans`/);
+        assert.throws(() => readInventoryFile(file), /invalid inventory: expected a mapping with `nodes` and `plans`/);
     });
 });

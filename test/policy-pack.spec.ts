@@ -200,9 +200,14 @@ describe("policy pack over the analyzer protocol", function () {
             );
         });
 
-        it("fail every capacity policy closed on unknown labels", async () => {
+        it("fail every node policy closed on unknown labels", async () => {
             const diagnostics = await analyzeStack([container("late", { memory: GiB, cpus: "1", labels: UNKNOWN, gpu: true })]);
-            for (const policy of ["memory-within-node-capacity", "cpu-within-node-capacity", "vram-within-gpu-capacity"]) {
+            for (const policy of [
+                "memory-within-node-capacity",
+                "cpu-within-node-capacity",
+                "vram-within-gpu-capacity",
+                "gpu-request-valid",
+            ]) {
                 assert.equal(mandatory(diagnostics, policy).length, 1, policy);
                 assert.match(mandatory(diagnostics, policy)[0].message, /cannot verify `labels`/);
             }
