@@ -29,10 +29,12 @@ const gpuSchema = z.strictObject({
     vram: size,
 });
 
+const architecture = z.enum(["amd64", "arm64"]);
+
 const nodeSchema = z.strictObject({
     memory: size,
     cpus,
-    arch: z.enum(["amd64", "arm64"]),
+    arch: architecture,
     gpus: z.array(gpuSchema).default([]),
 });
 
@@ -46,6 +48,11 @@ const gpuRequestSchema = z
         message: "set either `deviceIds` or `count`, not both and not neither: Docker rejects both, and neither gives no GPU",
     });
 
+const volumeSchema = z.strictObject({
+    name: name("volume"),
+    path: z.string().regex(/^\/./, "a mount path is an absolute path inside the container, such as \"/data\""),
+});
+
 const serviceSchema = z.strictObject({
     name: name("service"),
     node: name("node"),
@@ -54,6 +61,9 @@ const serviceSchema = z.strictObject({
     memoryReservation: size.optional(),
     cpus,
     gpu: gpuRequestSchema.optional(),
+    platforms: z.array(architecture).min(1).optional(),
+    pinned: z.boolean().optional(),
+    volumes: z.array(volumeSchema).optional(),
     assumed: z.string().min(1).optional(),
 });
 
@@ -66,10 +76,17 @@ const inventorySchema = z.strictObject({
 export type RawInventory = z.input<typeof inventorySchema>;
 export type RawService = z.input<typeof serviceSchema>;
 export type RawNode = z.input<typeof nodeSchema>;
+export type Architecture = z.output<typeof architecture>;
 
 /** A node of the hardware catalog with its amounts resolved. */
 export interface NodeSpec extends NodeCapacity {
-    arch: "amd64" | "arm64";
+    arch: Architecture;
+}
+
+/** A named Docker volume that holds a service's state, and where the container mounts it. */
+export interface VolumeMount {
+    name: string;
+    path: string;
 }
 
 /** A service's GPU request and the VRAM budgeted on each device it gets. */
@@ -91,6 +108,15 @@ export interface ServiceSpec {
     memoryReservationMiB?: number;
     cpuMillicores: number;
     gpu?: GpuRequest;
+    /**
+     * CPU architectures the image is published for. When absent, only the architecture of the
+     * node the service is placed on is known to work.
+     */
+    platforms?: Architecture[];
+    /** True when the service must stay on its node, such as a database with local data. */
+    pinned?: boolean;
+    /** Named volumes with the service's state; a move backs them up and restores them. */
+    volumes?: VolumeMount[];
     /** Reason the entry's figures are our assumption rather than the platform plan's. */
     assumed?: string;
 }
@@ -183,6 +209,29 @@ function resolveService(service: z.output<typeof serviceSchema>, nodes: Record<s
     }
     if (service.gpu !== undefined) {
         spec.gpu = resolveGpuRequest(service.name, service.gpu, node, `${where}.gpu`);
+    }
+    if (service.platforms !== undefined) {
+        if (!service.platforms.includes(node.arch)) {
+            throw new InputError(
+                `${where}.platforms`,
+                `image ${service.image} of "${service.name}" is published for ${service.platforms.join(", ")}, ` +
+                    `not for node ${node.name} (${node.arch}): place it on a node of a listed architecture`,
+            );
+        }
+        spec.platforms = [...new Set(service.platforms)];
+    }
+    if (service.pinned !== undefined) {
+        spec.pinned = service.pinned;
+    }
+    if (service.volumes !== undefined) {
+        const names = new Set<string>();
+        service.volumes.forEach((volume, index) => {
+            if (names.has(volume.name)) {
+                throw new InputError(`${where}.volumes[${index}].name`, `duplicate volume "${volume.name}" in service "${service.name}"`);
+            }
+            names.add(volume.name);
+        });
+        spec.volumes = service.volumes.map((volume) => ({ ...volume }));
     }
     if (service.assumed !== undefined) {
         spec.assumed = service.assumed;

@@ -8,7 +8,7 @@
  * services, every per-service core count and VRAM budget. Those entries carry `assumed` with the
  * reason, and their figures are chosen so that the node totals match the plan's.
  */
-import type { RawService } from "./schema";
+import type { RawService, VolumeMount } from "./schema";
 
 /** Node and limits of a service in one plan. */
 interface Placement {
@@ -26,6 +26,57 @@ interface ServiceRow {
     rebalanced: Placement;
     assumed?: string;
 }
+
+/** Where a service keeps its state, and whether that state ties it to its node. */
+interface State {
+    /** True for databases and brokers whose data lives on the node's disks. */
+    pinned?: boolean;
+    volumes: VolumeMount[];
+}
+
+const volume = (name: string, path: string): VolumeMount => ({ name, path });
+
+/**
+ * Services with state. The plan keeps its databases, brokers and search cluster where they are;
+ * the other entries hold caches or models that move with the service.
+ */
+const state: Record<string, State> = {
+    elasticsearch: { pinned: true, volumes: [volume("elasticsearch-data", "/usr/share/elasticsearch/data")] },
+    postgres: { pinned: true, volumes: [volume("postgres-data", "/var/lib/postgresql/data")] },
+    neo4j: { pinned: true, volumes: [volume("neo4j-data", "/data")] },
+    "redis-1": { pinned: true, volumes: [volume("redis-1-data", "/data")] },
+    "redis-2": { pinned: true, volumes: [volume("redis-2-data", "/data")] },
+    "redis-3": { pinned: true, volumes: [volume("redis-3-data", "/data")] },
+    "kafka-1": { pinned: true, volumes: [volume("kafka-1-data", "/var/lib/kafka/data")] },
+    "kafka-2": { pinned: true, volumes: [volume("kafka-2-data", "/var/lib/kafka/data")] },
+    "kafka-3": { pinned: true, volumes: [volume("kafka-3-data", "/var/lib/kafka/data")] },
+    "rabbitmq-1": { pinned: true, volumes: [volume("rabbitmq-1-data", "/var/lib/rabbitmq")] },
+    "rabbitmq-2": { pinned: true, volumes: [volume("rabbitmq-2-data", "/var/lib/rabbitmq")] },
+    "rabbitmq-3": { pinned: true, volumes: [volume("rabbitmq-3-data", "/var/lib/rabbitmq")] },
+    intelowl: { pinned: true, volumes: [volume("intelowl-data", "/opt/deploy/intel_owl/files")] },
+    prometheus: { pinned: true, volumes: [volume("prometheus-data", "/prometheus")] },
+    loki: { pinned: true, volumes: [volume("loki-data", "/loki")] },
+    minio: { pinned: true, volumes: [volume("minio-data", "/data")] },
+    vault: { pinned: true, volumes: [volume("vault-data", "/vault/file")] },
+    consul: { pinned: true, volumes: [volume("consul-data", "/consul/data")] },
+    grafana: { volumes: [volume("grafana-data", "/var/lib/grafana")] },
+    "memory-manager": { volumes: [volume("memory-manager-data", "/var/lib/memory-manager")] },
+    "avatar-system": { volumes: [volume("avatar-models", "/models")] },
+    "extended-reasoning": { volumes: [volume("extended-reasoning-models", "/models")] },
+};
+
+/**
+ * Public images published for both amd64 and arm64. Other images, the platform's own among them,
+ * are taken to run only on the architecture of the node they run on today.
+ */
+const MULTI_ARCH_IMAGES = new Set([
+    "grafana/grafana", "prom/alertmanager", "prom/node-exporter", "prom/blackbox-exporter", "prom/pushgateway",
+    "grafana/promtail", "traefik", "nginx", "redis", "eclipse-mosquitto", "restic/restic", "fluent/fluent-bit",
+    "quay.io/oauth2-proxy/oauth2-proxy", "louislam/uptime-kuma", "oliver006/redis_exporter",
+    "prometheuscommunity/postgres-exporter", "swaggerapi/swagger-ui",
+]);
+
+const repositoryOf = (image: string) => image.slice(0, image.lastIndexOf(":"));
 
 const CORES = "cores: the plan gives only node totals (THANOS 45.5 current, 14 target)";
 const GPU_CORES = "cores and VRAM: the plan gives only node totals (cores) and 20 GB of VRAM for STARLORD's GPU services";
@@ -151,6 +202,12 @@ const rows: ServiceRow[] = [
     { name: "status-page", image: `${BEV}/status-page:1.1.0`, current: oracle1("128m", 0.03), rebalanced: oracle1("128m", 0.03), assumed: ORACLE1 },
 ];
 
+for (const name of Object.keys(state)) {
+    if (!rows.some((row) => row.name === name)) {
+        throw new Error(`stacks/services.ts: state is given for "${name}", which is not a service`);
+    }
+}
+
 function toService(row: ServiceRow, placement: Placement): RawService {
     const service: RawService = {
         name: row.name,
@@ -161,6 +218,16 @@ function toService(row: ServiceRow, placement: Placement): RawService {
     };
     if (placement.vram !== undefined) {
         service.gpu = { deviceIds: ["0"], vram: placement.vram };
+    }
+    if (MULTI_ARCH_IMAGES.has(repositoryOf(row.image))) {
+        service.platforms = ["amd64", "arm64"];
+    }
+    const kept = state[row.name];
+    if (kept?.pinned === true) {
+        service.pinned = true;
+    }
+    if (kept !== undefined) {
+        service.volumes = kept.volumes.map((v) => ({ ...v }));
     }
     if (row.assumed !== undefined) {
         service.assumed = row.assumed;
