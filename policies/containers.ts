@@ -53,7 +53,35 @@ export interface ContainerReading {
     problems: Problem[];
 }
 
-const UNREADABLE = Symbol("unreadable");
+/** Stands for a property whose value could not be read; the reason is among the problems. */
+export const UNREADABLE = Symbol("unreadable");
+
+/**
+ * Returns a deep copy of one input property, or `UNREADABLE` after recording a "cannot verify"
+ * problem when any value in it is unknown during preview. `what` names the resource in messages.
+ */
+export function readProperty(props: Record<string, unknown>, property: string, what: string, problems: Problem[]): unknown {
+    try {
+        const value = props[property];
+        // A deep copy reads every nested value, so an unknown anywhere below surfaces here.
+        return value === undefined ? undefined : JSON.parse(JSON.stringify(value));
+    } catch (error) {
+        const detail = (error as Error).message;
+        problems.push({
+            property,
+            kind: "unknown",
+            message:
+                `${what}: cannot verify \`${property}\`, because its value is unknown during preview (${detail}). ` +
+                `The policy fails closed: give \`${property}\` a value known before deployment, not an output of another resource.`,
+        });
+        return UNREADABLE;
+    }
+}
+
+/** Names a container in messages: its resource name and URN. */
+export function describeContainer(name: string, urn: string): string {
+    return `Container ${name} (${urn})`;
+}
 
 /** Reads every container among the stack's resources. */
 export function readContainers(resources: readonly PolicyResource[]): ContainerReading[] {
@@ -63,25 +91,9 @@ export function readContainers(resources: readonly PolicyResource[]): ContainerR
 /** Reads one container's limits, labels and GPU request from its input properties. */
 export function readContainer(urn: string, name: string, props: Record<string, unknown>): ContainerReading {
     const problems: Problem[] = [];
-    const what = `Container ${name} (${urn})`;
+    const what = describeContainer(name, urn);
 
-    const snapshot = (property: string): unknown => {
-        try {
-            const value = props[property];
-            // A deep copy reads every nested value, so an unknown anywhere below surfaces here.
-            return value === undefined ? undefined : JSON.parse(JSON.stringify(value));
-        } catch (error) {
-            const detail = (error as Error).message;
-            problems.push({
-                property,
-                kind: "unknown",
-                message:
-                    `${what}: cannot verify \`${property}\`, because its value is unknown during preview (${detail}). ` +
-                    `The policy fails closed: give \`${property}\` a value known before deployment, not an output of another resource.`,
-            });
-            return UNREADABLE;
-        }
-    };
+    const snapshot = (property: string): unknown => readProperty(props, property, what, problems);
 
     const reading: ContainerReading = { urn, service: name, requestsGpu: false, deviceRequests: [], vramMiB: {}, problems };
 

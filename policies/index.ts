@@ -4,7 +4,30 @@ import { cpuWithinNodeCapacity, memoryWithinNodeCapacity, vramWithinGpuCapacity 
 import { gpuRequestValid } from "./gpu";
 import { nodeHeadroom } from "./headroom";
 import { containerHasLimits } from "./limits";
+import {
+    imagePinned,
+    networkModeExplicit,
+    noDockerSocketMount,
+    noHostNamespacesOnSharedNodes,
+    noPlaintextSecrets,
+    noPrivilegedContainers,
+    replaceDeleteFirst,
+} from "./security";
 
 new PolicyPack("bev-capacity", {
-    policies: [memoryWithinNodeCapacity, cpuWithinNodeCapacity, vramWithinGpuCapacity, gpuRequestValid, containerHasLimits, nodeHeadroom],
+    policies: [
+        memoryWithinNodeCapacity,
+        cpuWithinNodeCapacity,
+        vramWithinGpuCapacity,
+        gpuRequestValid,
+        containerHasLimits,
+        nodeHeadroom,
+        noPrivilegedContainers,
+        noDockerSocketMount,
+        noHostNamespacesOnSharedNodes,
+        noPlaintextSecrets,
+        imagePinned,
+        replaceDeleteFirst,
+        networkModeExplicit,
+    ],
 });

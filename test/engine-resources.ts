@@ -6,6 +6,11 @@ import * as structproto from "google-protobuf/google/protobuf/struct_pb";
 
 import type { RecordedResource } from "../cli/engine";
 
+/** Returns a value marshalled as a Pulumi secret, the way the engine sends it to analyzers. */
+export function secret(value: unknown): Record<string, unknown> {
+    return { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", value };
+}
+
 /** The string the engine sends for a value that is unknown during preview. */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
@@ -50,6 +55,8 @@ export interface ContainerSpec {
     gpu?: boolean;
     labels?: unknown;
     extra?: Record<string, unknown>;
+    /** Resource options to override, such as `deleteBeforeReplace`. */
+    options?: Partial<RecordedResource>;
 }
 
 /** Returns a Docker container with the inputs the components give it, or fewer when the spec omits them. */
@@ -79,5 +86,6 @@ export function container(name: string, spec: ContainerSpec): RecordedResource {
     return resource("docker:index/container:Container", name, props, {
         provider: `${PROVIDER_URN}::${UNKNOWN}`,
         deleteBeforeReplace: true,
+        ...spec.options,
     });
 }

@@ -45,6 +45,13 @@ describe("policy pack over the analyzer protocol", function () {
                     ["gpu-request-valid", "mandatory"],
                     ["container-has-limits", "mandatory"],
                     ["node-headroom", "advisory"],
+                    ["no-privileged-containers", "mandatory"],
+                    ["no-docker-socket-mount", "mandatory"],
+                    ["no-host-namespaces-on-shared-nodes", "mandatory"],
+                    ["no-plaintext-secrets", "mandatory"],
+                    ["image-pinned", "mandatory"],
+                    ["replace-delete-first", "mandatory"],
+                    ["network-mode-explicit", "mandatory"],
                 ],
             );
         });

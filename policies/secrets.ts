@@ -1,0 +1,70 @@
+/**
+ * Tells which input properties the engine sent as Pulumi secrets.
+ *
+ * The engine marshals a secret as an object tagged with Pulumi's secret signature, but
+ * `@pulumi/policy` 1.21 unwraps those objects before a policy sees the properties, so a policy
+ * cannot tell a secret from plain text. This module wraps the SDK's `deserializeProperties` and
+ * records, for each properties object it returns, the paths that arrived as secrets. Only the
+ * properties named in `TRACKED_PROPERTIES` are walked, which keeps the cost per resource small.
+ */
+import * as deserialize from "@pulumi/policy/deserialize";
+import * as proxy from "@pulumi/policy/proxy";
+import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
+import type * as structproto from "google-protobuf/google/protobuf/struct_pb";
+
+/** Container properties whose secret paths are recorded. */
+const TRACKED_PROPERTIES = ["envs"];
+
+const secretPaths = new WeakMap<object, Set<string>>();
+
+type Deserialize = (struct: structproto.Struct, proxySecrets: boolean) => Record<string, unknown>;
+
+const sdk = deserialize as unknown as { deserializeProperties: Deserialize };
+const original = sdk.deserializeProperties;
+// The key under which the SDK's property proxies return the object they wrap; untyped in its d.ts.
+const proxyTargetKey = (proxy as unknown as { getSpecialProxyTarget?: unknown }).getSpecialProxyTarget;
+
+/** False when the SDK's shape differs from the one this module wraps; policies then fail closed. */
+export const secretTrackingActive = typeof original === "function" && typeof proxyTargetKey === "string";
+
+if (secretTrackingActive) {
+    sdk.deserializeProperties = (struct, proxySecrets) => {
+        const props = original(struct, proxySecrets);
+        if (props !== null && typeof props === "object") {
+            const found = new Set<string>();
+            for (const property of TRACKED_PROPERTIES) {
+                const value = struct.getFieldsMap().get(property);
+                if (value !== undefined) {
+                    collectSecretPaths(value.toJavaScript(), property, found);
+                }
+            }
+            secretPaths.set(props, found);
+        }
+        return props;
+    };
+}
+
+function collectSecretPaths(value: unknown, path: string, found: Set<string>): void {
+    if (Array.isArray(value)) {
+        value.forEach((item, index) => collectSecretPaths(item, `${path}[${index}]`, found));
+    } else if (value !== null && typeof value === "object") {
+        const record = value as Record<string, unknown>;
+        if (record[specialSigKey] === specialSecretSig) {
+            found.add(path);
+            collectSecretPaths(record.value, path, found);
+            return;
+        }
+        for (const [key, item] of Object.entries(record)) {
+            collectSecretPaths(item, `${path}.${key}`, found);
+        }
+    }
+}
+
+/**
+ * Returns the paths, such as `envs` or `envs[2]`, that arrived as secrets in the properties a
+ * policy received, or undefined when they passed through no tracked deserialization.
+ */
+export function secretPathsOf(props: Record<string, unknown>): ReadonlySet<string> | undefined {
+    const target = props[proxyTargetKey as string] ?? props;
+    return typeof target === "object" && target !== null ? secretPaths.get(target) : undefined;
+}
