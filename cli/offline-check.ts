@@ -3,18 +3,18 @@
  * resources it declares to the policy pack over the analyzer protocol, as `pulumi preview
  * --policy-pack` does.
  */
-import * as fs from "node:fs";
 import * as path from "node:path";
 
-import { DOCKER_HOST_PATTERN } from "../components/node";
 import { DimensionUsage, dimensionsOf, summarizeNode } from "../model/capacity";
+import { DOCKER_HOST_PATTERN } from "../model/labels";
 import { InputError, formatCores, formatGiB, formatPercent, percentOf } from "../model/units";
 import { CONTAINER_TYPE, readContainer, toAllocation } from "../policies/containers";
 import { SHIPPED_SOURCE, loadInventory } from "../stacks/inventory";
 import { StatedFigure, StatedNodeFigures, statedFigures } from "../stacks/plan-figures";
 import type { Inventory } from "../stacks/schema";
-import { AnalyzerInfo, Diagnostic, PolicyPackConfig, PolicyPackProcess, providerOf } from "./analyzer";
-import { RecordedResource, runProgram } from "./engine";
+import type { AnalyzerInfo, Diagnostic, PolicyPackConfig, PolicyPackProcess } from "./analyzer";
+import { readPolicyPackConfig, validatePolicyPackConfig } from "./pack-config";
+import type { RecordedResource } from "./engine";
 import { StackConfig, listStacks, readProjectName, readStackConfig } from "./stacks";
 
 export interface CheckOptions {
@@ -76,11 +76,14 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
         throw new InputError(options.projectDir, "no Pulumi.<stack>.yaml files found; create one per node");
     }
     const stacks = stackNames.map((name) => withOverrides(readStackConfig(options.projectDir, project, name), options));
-    const userConfig = options.policyPackConfig === undefined ? {} : readPolicyPackConfig(options.policyPackConfig);
+    const rawUserConfig = options.policyPackConfig === undefined ? {} : readPolicyPackConfig(options.policyPackConfig);
 
     // Validate every stack's input before starting anything, so bad input never yields partial results.
     const inputs = stacks.map((stack) => resolveStackInput(stack, options.projectDir, options.plan !== undefined));
 
+    // The Pulumi SDK and gRPC load only once the input is valid, so bad input fails fast.
+    const { runProgram } = await import("./engine");
+    const { PolicyPackProcess } = await import("./analyzer");
     const runs = [];
     for (const stack of stacks) {
         runs.push(
@@ -91,6 +94,7 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
     const pack = await PolicyPackProcess.start(options.policyPack);
     try {
         const info = await pack.getAnalyzerInfo();
+        const userConfig = validatePolicyPackConfig(info, rawUserConfig, options.policyPackConfig ?? "--policy-pack-config");
         const reports: StackReport[] = [];
         for (const [index, run] of runs.entries()) {
             // The pack judges against the nodes of the inventory this stack deploys, unless the
@@ -162,19 +166,6 @@ function resolveStackInput(stack: StackConfig, projectDir: string, planFromFlag:
     return { node, plan, inventory };
 }
 
-function readPolicyPackConfig(file: string): PolicyPackConfig {
-    let config: unknown;
-    try {
-        config = JSON.parse(fs.readFileSync(file, "utf8"));
-    } catch (error) {
-        throw new InputError(file, `cannot read the policy pack config: ${(error as Error).message}`);
-    }
-    if (config === null || typeof config !== "object" || Array.isArray(config)) {
-        throw new InputError(file, "expected a JSON object of policy names to their config");
-    }
-    return config as PolicyPackConfig;
-}
-
 /**
  * Builds the config the CLI sends with Configure: each policy's enforcement level and its schema
  * defaults, overridden by the user's `--policy-pack-config` (where `all` sets every level).
@@ -226,6 +217,7 @@ export function toPackNodes(inventory: Inventory): Record<string, unknown> {
 
 /** Sends each resource to Analyze and then the stack to AnalyzeStack, in the engine's order. */
 async function analyze(pack: PolicyPackProcess, resources: RecordedResource[]): Promise<Diagnostic[]> {
+    const { providerOf } = await import("./analyzer");
     const byUrn = new Map(resources.map((r) => [r.urn, r]));
     const diagnostics: Diagnostic[] = [];
     for (const resource of resources) {

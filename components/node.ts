@@ -2,6 +2,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 
 import { Allocation, NodeUsage, summarizeNode } from "../model/capacity";
+import { DOCKER_HOST_PATTERN } from "../model/labels";
 import { InputError } from "../model/units";
 import type { NodeSpec, ServiceSpec } from "../stacks/schema";
 import { Service } from "./service";
@@ -25,9 +26,6 @@ export interface CapacitySummary {
     cpu: { allocatedMillicores: number; capacityMillicores: number; percent: number };
     vram: { device: string; label: string; allocatedMiB: number; capacityMiB: number; percent: number }[];
 }
-
-/** Docker daemon addresses the Docker provider accepts as `host`. */
-export const DOCKER_HOST_PATTERN = /^(unix|tcp|ssh|npipe):\/\/\S+$/;
 
 /**
  * One physical node: its Docker provider, its network and its services.

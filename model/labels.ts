@@ -16,3 +16,6 @@ export const VRAM_LABEL_PREFIX = "bev.vram-mib.";
 export function vramLabel(deviceId: string): string {
     return `${VRAM_LABEL_PREFIX}${deviceId}`;
 }
+
+/** Docker daemon addresses the Docker provider accepts as `host`. */
+export const DOCKER_HOST_PATTERN = /^(unix|tcp|ssh|npipe):\/\/\S+$/;

@@ -12,9 +12,10 @@ export class InputError extends Error {
     constructor(
         /** Location of the value, such as `inventory.yaml: plans.current[3].memory`. */
         readonly where: string,
-        message: string,
+        /** What is wrong and what is accepted, without the location. */
+        readonly detail: string,
     ) {
-        super(`${where}: ${message}`);
+        super(`${where}: ${detail}`);
         this.name = "InputError";
     }
 }
@@ -67,7 +68,7 @@ export function parseSizeMiB(value: unknown, where: string, numberUnit?: "MiB" |
     if (unit === "") {
         throw new InputError(
             where,
-            `invalid size ${JSON.stringify(value)}: a bare number is bytes to Docker; add a unit, such as "${whole}m"`,
+            `invalid size ${JSON.stringify(value)}: a bare number is bytes to Docker; add a unit, such as "${whole === "0" ? "1" : whole}m"`,
         );
     }
 
@@ -76,7 +77,10 @@ export function parseSizeMiB(value: unknown, where: string, numberUnit?: "MiB" |
     const bytesTimesScale = BigInt(whole + fraction) * 1024n ** BigInt(SIZE_EXPONENT[unit.toLowerCase()]);
     const mibDivisor = BYTES_PER_MIB * scale;
     if (bytesTimesScale % mibDivisor !== 0n) {
-        throw new InputError(where, `invalid size ${JSON.stringify(value)}: it is not a whole number of MiB`);
+        throw new InputError(
+            where,
+            `invalid size ${JSON.stringify(value)}: it is not a whole number of MiB, the unit Docker's memory limits use; round it to whole MiB`,
+        );
     }
 
     const mib = bytesTimesScale / mibDivisor;
@@ -84,7 +88,7 @@ export function parseSizeMiB(value: unknown, where: string, numberUnit?: "MiB" |
         throw new InputError(where, `invalid size ${JSON.stringify(value)}: a size must be at least 1m`);
     }
     if (mib > BigInt(Number.MAX_SAFE_INTEGER)) {
-        throw new InputError(where, `invalid size ${JSON.stringify(value)}: too large`);
+        throw new InputError(where, `invalid size ${JSON.stringify(value)}: too large to count in MiB`);
     }
     return Number(mib);
 }

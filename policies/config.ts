@@ -45,7 +45,7 @@ export function capacityConfigSchema(extra: Record<string, PolicyConfigJSONSchem
 }
 
 /** Node capacities by name, or the reason they cannot be used. */
-export type NodesConfig = { ok: true; nodes: Map<string, NodeCapacity> } | { ok: false; message: string };
+export type NodesConfig = { ok: true; nodes: Map<string, NodeCapacity> } | { ok: false; message: string; error: InputError };
 
 /**
  * Resolves the `nodes` config of a policy, falling back to the hardware catalog when absent.
@@ -78,6 +78,7 @@ export function resolveNodes(policyName: string, config: { nodes?: unknown }): N
             return {
                 ok: false,
                 message: `The policy cannot decide, because its config is invalid: ${error.message}. Fix the policy pack config.`,
+                error,
             };
         }
         throw error;

@@ -6,6 +6,7 @@ import * as path from "node:path";
 
 import { parse as parseYaml, YAMLParseError } from "yaml";
 
+import { parseJsonText } from "../model/json";
 import { InputError } from "../model/units";
 import { hardware } from "./hardware";
 import { Inventory, RawInventory, parseInventory } from "./schema";
@@ -17,8 +18,8 @@ export const shippedInventory: RawInventory = { nodes: hardware, plans };
 export const SHIPPED_SOURCE = "stacks/services.ts";
 
 /**
- * Reads and validates an inventory file. JSON is read as YAML, of which it is a subset, so both
- * give errors with a line and column. Throws `InputError` naming the file.
+ * Reads and validates an inventory file: JSON when its name ends in `.json`, YAML otherwise.
+ * Syntax errors give a line and column. Throws `InputError` naming the file.
  */
 export function readInventoryFile(file: string): Inventory {
     const source = path.relative(process.cwd(), path.resolve(file)) || file;
@@ -29,21 +30,24 @@ export function readInventoryFile(file: string): Inventory {
         const reason = (error as NodeJS.ErrnoException).code === "ENOENT" ? "file not found" : (error as Error).message;
         throw new InputError(source, `cannot read the inventory: ${reason}`);
     }
-    let raw: unknown;
-    try {
-        raw = parseYaml(text, { uniqueKeys: true, prettyErrors: true });
-    } catch (error) {
-        if (error instanceof YAMLParseError) {
-            const position = error.linePos?.[0];
-            const at = position === undefined ? "" : `:${position.line}:${position.col}`;
-            throw new InputError(`${source}${at}`, `invalid YAML or JSON: ${error.message.split("\n")[0]}`);
-        }
-        throw error;
-    }
+    const raw = file.toLowerCase().endsWith(".json") ? parseJsonText(text, source) : parseYamlFile(text, source);
     if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
         throw new InputError(source, "invalid inventory: expected a mapping with `nodes` and `plans`, such as the README's example");
     }
     return parseInventory(raw, source);
+}
+
+function parseYamlFile(text: string, source: string): unknown {
+    try {
+        return parseYaml(text, { uniqueKeys: true, prettyErrors: true });
+    } catch (error) {
+        if (error instanceof YAMLParseError) {
+            const position = error.linePos?.[0];
+            const at = position === undefined ? "" : `:${position.line}:${position.col}`;
+            throw new InputError(`${source}${at}`, `invalid YAML: ${error.message.split("\n")[0]}`);
+        }
+        throw error;
+    }
 }
 
 /** Returns the inventory at `file`, or the shipped one when `file` is undefined. */

@@ -83,7 +83,7 @@ export interface NodeSpec extends NodeCapacity {
     arch: Architecture;
 }
 
-/** A named Docker volume that holds a service's state, and where the container mounts it. */
+/** A named Docker volume with a service's state, and where the container mounts it. */
 export interface VolumeMount {
     name: string;
     path: string;
@@ -299,14 +299,86 @@ function resolveGpuRequest(
     return count === undefined ? { deviceIds, vramMiB } : { deviceIds, count, vramMiB };
 }
 
+/** Accepted forms of the fields whose schema alone gives no readable description. */
+const ACCEPTED: Record<string, string> = {
+    memory: 'a Docker size such as "512m" or "4g"',
+    memoryReservation: 'a Docker size such as "512m" or "4g"',
+    vram: 'a Docker size such as "1536m" or "6g"',
+    cpus: 'a number of cores such as 0.5, 2 or "1.25"',
+    count: 'a whole number of GPUs or "all"',
+};
+
+const TYPE_NAMES: Record<string, string> = {
+    string: "a string",
+    number: "a number",
+    boolean: "true or false",
+    array: "a list",
+    object: "a mapping",
+    record: "a mapping",
+};
+
+/** Lists the keys the object schema at `path` accepts, for "unknown key" messages. */
+function keysAt(schema: z.ZodType, path: PropertyKey[]): string[] {
+    let current = schema as unknown as { _zod: { def: Record<string, unknown> } };
+    for (const key of [...path, undefined]) {
+        let def = current._zod.def;
+        while (def.type === "optional" || def.type === "default") {
+            current = def.innerType as typeof current;
+            def = current._zod.def;
+        }
+        if (key === undefined) {
+            return def.type === "object" ? Object.keys(def.shape as object) : [];
+        }
+        let next: unknown;
+        if (def.type === "object") {
+            next = (def.shape as Record<string, unknown>)[String(key)];
+        } else if (def.type === "record") {
+            next = def.valueType;
+        } else if (def.type === "array") {
+            next = def.element;
+        }
+        if (next === undefined) {
+            return [];
+        }
+        current = next as typeof current;
+    }
+    return [];
+}
+
 function zodToInputError(error: z.ZodError, raw: unknown, source: string): InputError {
     const issue = error.issues[0];
-    const path = issue.path.map((key, index) => (typeof key === "number" ? `[${key}]` : `${index === 0 ? "" : "."}${String(key)}`)).join("");
+    const formatPath = (keys: PropertyKey[]) =>
+        keys.map((key, index) => (typeof key === "number" ? `[${key}]` : `${index === 0 ? "" : "."}${String(key)}`)).join("");
     let value: unknown = raw;
     for (const key of issue.path) {
         value = value !== null && typeof value === "object" ? (value as Record<PropertyKey, unknown>)[key] : undefined;
     }
-    const got = issue.code === "unrecognized_keys" ? "" : ` (got ${value === undefined ? "nothing" : JSON.stringify(value)})`;
+    const field = String(issue.path.filter((key) => typeof key === "string").at(-1) ?? "");
+    const got = value === undefined ? "" : ` ${JSON.stringify(value)}`;
     const more = error.issues.length > 1 ? ` (and ${error.issues.length - 1} more problem(s))` : "";
-    return new InputError(`${source}: ${path || "(top level)"}`, `${issue.message}${got}${more}`);
+    const at = (keys: PropertyKey[]) => `${source}: ${formatPath(keys) || "(top level)"}`;
+
+    let where = at(issue.path);
+    let message: string;
+    if (issue.code === "unrecognized_keys") {
+        const known = keysAt(inventorySchema, issue.path);
+        where = at([...issue.path, issue.keys[0]]);
+        message = `unknown key "${issue.keys[0]}": expected ${known.length > 0 ? `one of ${known.join(", ")}` : "no other keys"}`;
+    } else if ((issue.code === "invalid_type" || issue.code === "invalid_union") && value === undefined) {
+        const expected = ACCEPTED[field] ?? (issue.code === "invalid_type" ? TYPE_NAMES[issue.expected] : undefined);
+        message = `missing${expected === undefined ? "" : `: expected ${expected}`}`;
+    } else if (issue.code === "invalid_type") {
+        message = `invalid value${got}: expected ${ACCEPTED[field] ?? TYPE_NAMES[issue.expected] ?? issue.expected}`;
+    } else if (issue.code === "invalid_union") {
+        message = `invalid value${got}: expected ${ACCEPTED[field] ?? "one of the accepted forms"}`;
+    } else if (issue.code === "invalid_value") {
+        message = `invalid value${got}: expected one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
+    } else if (issue.code === "too_small" && issue.origin === "string") {
+        message = "empty: expected a non-empty string";
+    } else if (issue.code === "too_small" && issue.origin === "array") {
+        message = `empty list: expected at least ${String(issue.minimum)} entry`;
+    } else {
+        message = `${issue.message}${value === undefined ? "" : ` (got${got})`}`;
+    }
+    return new InputError(where, `${message}${more}`);
 }

@@ -100,11 +100,11 @@ describe("parseInventory", () => {
     });
 
     it("rejects a wrong type with the value", () => {
-        rejects((i) => (i.nodes.thanos.cpus = true), /nodes\.thanos\.cpus: .*\(got true\)/);
+        rejects((i) => (i.nodes.thanos.cpus = true), /nodes\.thanos\.cpus: invalid value true: expected a number of cores/);
     });
 
     it("rejects unknown keys", () => {
-        rejects((i) => (i.plans.current[0].memroy = "1g"), /plans\.current\[0\]: .*memroy/);
+        rejects((i) => (i.plans.current[0].memroy = "1g"), /plans\.current\[0\]\.memroy: unknown key "memroy": expected one of name, node, image, memory,/);
     });
 
     it("rejects duplicate service names", () => {
@@ -145,7 +145,7 @@ describe("readInventoryFile", () => {
     it("names the line of a YAML syntax error", () => {
         const file = path.join(dir, "broken.yaml");
         fs.writeFileSync(file, "nodes:\n  thanos: [\n");
-        assert.throws(() => readInventoryFile(file), /broken\.yaml:\d+:\d+: invalid YAML or JSON/);
+        assert.throws(() => readInventoryFile(file), /broken\.yaml:\d+:\d+: invalid YAML/);
     });
 
     it("names a missing file", () => {
