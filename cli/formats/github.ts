@@ -27,6 +27,7 @@ export function escapeProperty(text: string): string {
 /**
  * Formats one `::error` (mandatory) or `::warning` (advisory, remediate) command per violation,
  * each on its own line, with the file and line of the inventory entry to change.
+ * NOTE: GitHub shows at most 10 annotations of each level per step and drops the rest.
  */
 export function formatAnnotations(run: CheckRun, locator: SiteLocator): string {
     const lines: string[] = [];
@@ -64,8 +65,8 @@ export function formatStepSummary(run: CheckRun): string {
     ];
     for (const stack of result.stacks) {
         const percents = (kind: DimensionReport["kind"]) => {
-            const shown = stack.dimensions.filter((d) => d.kind === kind).map(formatPercent);
-            return shown.length === 0 ? "none" : shown.join(", ");
+            const percentages = stack.dimensions.filter((d) => d.kind === kind).map(formatPercent);
+            return percentages.length === 0 ? "none" : percentages.join(", ");
         };
         const count = (level: EnforcementLevel) => stack.violations.filter((v) => v.enforcementLevel === level).length;
         const cells = [
