@@ -9,7 +9,9 @@ import * as path from "node:path";
 import { Command, CommanderError, Option } from "commander";
 
 import { InputError } from "../model/units";
-import { CheckResult, runCheck } from "./offline-check";
+import { formatRequestedAnnotations, prepareOutputs, writeOutputs } from "./formats/outputs";
+import { SiteLocator } from "./formats/sites";
+import { CheckRun, runCheckWithPolicies } from "./offline-check";
 import { formatReport } from "./report";
 
 const EXIT_FAILED_POLICY = 1;
@@ -29,6 +31,9 @@ async function main(argv: string[]): Promise<number> {
         .option("--policy-pack-config <file>", "policy pack config JSON, as for pulumi preview --policy-pack-config")
         .addOption(new Option("--mode <mode>", "run the program as a preview or as an update").choices(["preview", "update"]).default("preview"))
         .option("--json", "print the result as JSON")
+        .option("--junit <file>", "also write a JUnit XML report: one test suite per stack, one test case per policy")
+        .option("--sarif <file>", "also write a SARIF 2.1.0 log: one result per violation, at its inventory entry")
+        .option("--github-annotations", "also print a GitHub Actions ::error or ::warning command per violation")
         .exitOverride()
         .configureOutput({ writeErr: (text) => process.stderr.write(text) });
 
@@ -47,11 +52,19 @@ async function main(argv: string[]): Promise<number> {
         policyPackConfig?: string;
         mode: "preview" | "update";
         json?: boolean;
+        junit?: string;
+        sarif?: string;
+        githubAnnotations?: boolean;
     }>();
-
-    let result: CheckResult;
     try {
-        result = await runCheck({
+        prepareOutputs(options);
+    } catch (error) {
+        return reportInputError(error);
+    }
+
+    let run: CheckRun;
+    try {
+        run = await runCheckWithPolicies({
             projectDir,
             program: path.join(packageRoot, "dist", "index.js"),
             policyPack: path.join(packageRoot, "policies"),
@@ -70,8 +83,25 @@ async function main(argv: string[]): Promise<number> {
         return EXIT_INTERNAL_ERROR;
     }
 
+    const { result } = run;
+    const locator = new SiteLocator({ packageRoot, projectDir });
     process.stdout.write(options.json ? `${JSON.stringify(result, null, 2)}\n` : formatReport(result));
+    process.stdout.write(formatRequestedAnnotations(run, options, locator));
+    try {
+        writeOutputs(run, options, locator);
+    } catch (error) {
+        return reportInputError(error);
+    }
     return result.passed ? 0 : EXIT_FAILED_POLICY;
+}
+
+/** Prints an `InputError` and returns the bad-input exit code. Rethrows any other error. */
+function reportInputError(error: unknown): number {
+    if (error instanceof InputError) {
+        process.stderr.write(`error: ${error.message}\n`);
+        return EXIT_BAD_INPUT;
+    }
+    throw error;
 }
 
 // The program runs inside the Pulumi runtime, which can surface its errors as unhandled rejections.

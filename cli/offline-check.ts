@@ -12,9 +12,9 @@ import { CONTAINER_TYPE, readContainer, toAllocation } from "../policies/contain
 import { SHIPPED_SOURCE, loadInventory } from "../stacks/inventory";
 import { StatedFigure, StatedNodeFigures, statedFigures } from "../stacks/plan-figures";
 import type { Inventory } from "../stacks/schema";
-import type { AnalyzerInfo, Diagnostic, PolicyPackConfig, PolicyPackProcess } from "./analyzer";
-import { readPolicyPackConfig, validatePolicyPackConfig } from "./pack-config";
+import type { AnalyzerInfo, Diagnostic, EnforcementLevel, PolicyPackConfig, PolicyPackProcess } from "./analyzer";
 import type { RecordedResource } from "./engine";
+import { readPolicyPackConfig, validatePolicyPackConfig } from "./pack-config";
 import { StackConfig, listStacks, readProjectName, readStackConfig } from "./stacks";
 
 export interface CheckOptions {
@@ -68,8 +68,26 @@ export interface CheckResult {
     passed: boolean;
 }
 
+/** A policy of the pack with the enforcement level the check configured it with. */
+export interface PolicyReport {
+    name: string;
+    description: string;
+    enforcementLevel: EnforcementLevel;
+}
+
+/** The check's result and the policies it ran, which the CI report formats list even when they pass. */
+export interface CheckRun {
+    result: CheckResult;
+    policies: PolicyReport[];
+}
+
 /** Runs the check; throws `InputError` on bad input. */
 export async function runCheck(options: CheckOptions): Promise<CheckResult> {
+    return (await runCheckWithPolicies(options)).result;
+}
+
+/** Runs the check like `runCheck` and also returns each policy with its configured level. */
+export async function runCheckWithPolicies(options: CheckOptions): Promise<CheckRun> {
     const project = readProjectName(options.projectDir);
     const stackNames = options.stacks.length > 0 ? options.stacks : listStacks(options.projectDir);
     if (stackNames.length === 0) {
@@ -104,10 +122,19 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
             const violations = await analyze(pack, run.resources);
             reports.push(buildReport(run.stack, inputs[index], run.resources, violations));
         }
+        // Enforcement levels do not depend on the nodes, so every stack runs with these.
+        const levels = buildPolicyConfig(info, userConfig);
         return {
-            policyPack: { name: info.name, version: info.version },
-            stacks: reports,
-            passed: reports.every((r) => r.violations.every((v) => v.enforcementLevel !== "mandatory")),
+            result: {
+                policyPack: { name: info.name, version: info.version },
+                stacks: reports,
+                passed: reports.every((r) => r.violations.every((v) => v.enforcementLevel !== "mandatory")),
+            },
+            policies: info.policies.map((p) => ({
+                name: p.name,
+                description: p.description,
+                enforcementLevel: levels[p.name].enforcementLevel ?? p.enforcementLevel,
+            })),
         };
     } finally {
         await pack.stop();
