@@ -21,6 +21,13 @@ const POLICIES = [
     "gpu-request-valid",
     "container-has-limits",
     "node-headroom",
+    "no-privileged-containers",
+    "no-docker-socket-mount",
+    "no-host-namespaces-on-shared-nodes",
+    "no-plaintext-secrets",
+    "image-pinned",
+    "replace-delete-first",
+    "network-mode-explicit",
 ];
 
 function check(args: string[], env: Record<string, string> = {}) {
@@ -181,7 +188,7 @@ describe("CI report formats", () => {
                 }
             }
             assert.equal(run.junit.root.name, "bev-capacity 0.1.0");
-            assert.equal(run.junit.root.tests, "18");
+            assert.equal(run.junit.root.tests, String(3 * POLICIES.length));
             assert.equal(run.junit.root.failures, "3");
         });
 
@@ -315,7 +322,7 @@ describe("CI report formats", () => {
         it("exits 0 with no JUnit failure", () => {
             assert.equal(run.status, 0, run.stderr);
             assert.equal(run.junit.root.failures, "0");
-            assert.equal(run.junit.root.tests, "18");
+            assert.equal(run.junit.root.tests, String(3 * POLICIES.length));
         });
 
         it("reports THANOS' headroom as an advisory system-out", () => {
