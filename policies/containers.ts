@@ -152,6 +152,25 @@ export function readContainer(urn: string, name: string, props: Record<string, u
         }
     }
 
+    const reservation = snapshot("memoryReservation");
+    if (reservation !== undefined && reservation !== UNREADABLE) {
+        if (typeof reservation !== "number" || !Number.isSafeInteger(reservation) || reservation < 0) {
+            problems.push({
+                property: "memoryReservation",
+                kind: "invalid",
+                message: `${what}: invalid memory reservation ${JSON.stringify(reservation)}: expected a whole number of MiB.`,
+            });
+        } else if (reading.memoryMiB !== undefined && reservation > reading.memoryMiB) {
+            problems.push({
+                property: "memoryReservation",
+                kind: "invalid",
+                message:
+                    `${what}: memory reservation ${reservation} MiB is above the memory limit ${reading.memoryMiB} MiB, ` +
+                    "which Docker rejects when it creates the container. Lower `memoryReservation` to the limit or below.",
+            });
+        }
+    }
+
     const cpus = snapshot("cpus");
     if (cpus === undefined) {
         problems.push({

@@ -184,6 +184,12 @@ describe("security policies over the analyzer protocol", function () {
         assert.match(messages[0], /it has the fixed name "web"/);
     });
 
+    it("rejects a reservation above the limit", async () => {
+        const messages = await violations("container-has-limits", { extra: { memoryReservation: 1024 } });
+        assert.equal(messages.length, 1);
+        assert.match(messages[0], /memory reservation 1024 MiB is above the memory limit 512 MiB/);
+    });
+
     it("rejects a container without networkMode", async () => {
         const messages = await violations("network-mode-explicit", { extra: { networkMode: "" } });
         assert.equal(messages.length, 1);
