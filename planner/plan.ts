@@ -103,6 +103,10 @@ export async function solveAt(problem: Problem, options: PlanOptions): Promise<A
         options.solver === "milp" || (options.solver === "auto" && countVariables(prepared) <= options.maxMilpVariables);
     if (useMilp) {
         const result = await solveMilp(prepared, options.timeLimitSeconds);
+        if (result.status === "feasible" && findViolations(prepared, result.placement as Placement).length > 0) {
+            // Use the incumbent of a time-limited solve only when it meets every constraint.
+            result.status = "unknown";
+        }
         if (result.status === "infeasible") {
             return { status: "infeasible", reasons: reasons(), solver: `MILP (${result.solverStatus})`, seconds: elapsed() };
         }

@@ -102,7 +102,7 @@ describe("planner", () => {
                 const problem = overfullPair();
                 const solution = found(await solveAt(problem, options));
                 assert.equal(solution.moves, 1);
-                // Either of big (5 GiB) or mid (3 GiB) alone frees the 2 GiB; mid moves less memory.
+                // Either big (5 GiB) or mid (3 GiB) alone frees the 2 GiB, and mid moves less memory.
                 assert.deepEqual(movedNames(problem, solution.placement), ["mid"]);
                 assert.equal(solution.memoryMovedMiB, 3 * GIB);
             });
@@ -313,7 +313,7 @@ describe("planner", () => {
     });
 
     describe("MILP and heuristic on random small inventories", () => {
-        it("agree, or the heuristic stays within its lower bound's reach", async function () {
+        it("agree in at least 90 % of rounds", async function () {
             this.timeout(240_000);
             const random = mulberry32(7);
             const pick = (low: number, high: number) => low + Math.floor(random() * (high - low + 1));
@@ -509,6 +509,40 @@ describe("npm run plan", () => {
         const checked = run(CHECK, "--inventory", file, "--plan", "planned");
         assert.equal(checked.status, 0, checked.stdout + checked.stderr);
         assert.match(checked.stdout, /^PASSED: .*\(0 advisory warning\(s\)\)$/m);
+    });
+
+    it("gives a moved multi-GPU service free cards", () => {
+        // trainer takes every card of thanos (`count: all`); on starlord, card 0 is nearly full.
+        const input = path.join(dir, "gpus.yaml");
+        fs.writeFileSync(
+            input,
+            [
+                "nodes:",
+                '  thanos: { memory: 64g, cpus: 16, arch: amd64, gpus: [{ id: "0", model: RTX 3080, vram: 10g }, ' +
+                    '{ id: "1", model: RTX 3080, vram: 10g }] }',
+                "  oracle1: { memory: 24g, cpus: 4, arch: arm64 }",
+                '  starlord: { memory: 64g, cpus: 24, arch: amd64, gpus: [{ id: "0", model: RTX 4090, vram: 24g }, ' +
+                    '{ id: "1", model: RTX 4090, vram: 24g }, { id: "2", model: RTX 4090, vram: 24g }] }',
+                "plans:",
+                "  start:",
+                '    - { name: trainer, node: thanos, image: "example/trainer:1.0", memory: 40g, cpus: 4, gpu: { count: all, vram: 6g } }',
+                '    - { name: database, node: thanos, image: "postgres:16.4", memory: 20g, cpus: 4, pinned: true }',
+                '    - { name: renderer, node: starlord, image: "example/renderer:1.0", memory: 8g, cpus: 2, ' +
+                    'gpu: { deviceIds: ["0"], vram: 20g } }',
+                '    - { name: exporter, node: oracle1, image: "prom/node-exporter:v1.8.2", memory: 64m, cpus: 0.05 }',
+                "",
+            ].join("\n"),
+        );
+        const output = path.join(dir, "gpus-planned.yaml");
+        const planned = run(PLAN, "--inventory", input, "--output", output);
+        assert.equal(planned.status, 0, planned.stdout + planned.stderr);
+        assert.match(planned.stdout, /^ {2}1 {2}trainer {2}thanos {2}starlord .* 6\.00 GiB on GPU 1, 2$/m);
+        const trainer = loadInventory(output).plans.planned.find((s) => s.name === "trainer");
+        assert.equal(trainer?.node, "starlord");
+        assert.deepEqual(trainer?.gpu?.deviceIds, ["1", "2"]);
+        assert.equal(trainer?.gpu?.count, undefined);
+        const checked = run(CHECK, "--inventory", output, "--plan", "planned");
+        assert.equal(checked.status, 0, checked.stdout + checked.stderr);
     });
 
     it("exits 1 with the proof and the lowest feasible target", () => {
