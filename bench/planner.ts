@@ -7,6 +7,7 @@ import { lowerBoundMoves } from "../planner/bounds";
 import { solveHeuristic } from "../planner/heuristic";
 import { chooseStartingPoint, toProblem } from "../planner/inventory";
 import { solveMilp } from "../planner/milp";
+import { mulberry32 } from "../planner/random";
 import { PackService, PackingInput, packBestFit, packFirstFitDecreasing, packingLowerBound } from "../planner/packing";
 import {
     DEFAULT_TARGETS,
@@ -19,7 +20,7 @@ import {
     prepareProblem,
 } from "../planner/problem";
 import { loadInventory } from "../stacks/inventory";
-import { formatSeconds, median, mulberry32, timeRuns } from "./timing";
+import { formatSeconds, median, timeRuns } from "./timing";
 
 const SERVICES = 10_000;
 const NODES = 1_000;

@@ -8,13 +8,21 @@
  * - a moved service returns home in exchange for a smaller one that leaves instead (less memory);
  * - two moved services from one node return home in exchange for one that leaves (fewer moves).
  *
- * The result is valid but not proven optimal. `lowerBoundMoves` gives the bound to judge it by.
+ * When that construction finds no placement, seeded randomized restarts try again within the time
+ * budget. The result is valid but not proven optimal. `lowerBoundMoves` gives the bound to judge it by.
  */
 import { Placement, PreparedProblem } from "./problem";
+import { mulberry32 } from "./random";
 import { PlacementState } from "./state";
 
+/** Randomized restarts after the first construction fails, within the time budget. */
+const MAX_RANDOM_STARTS = 200;
+
+/** Source of random numbers in [0, 1), or undefined for the deterministic first start. */
+type Random = (() => number) | undefined;
+
 export interface HeuristicOptions {
-    /** Wall-clock budget for the local search, in milliseconds. */
+    /** Wall-clock budget for randomized restarts and the local search, in milliseconds. */
     timeBudgetMs: number;
 }
 
@@ -24,12 +32,34 @@ export interface HeuristicResult {
     seconds: number;
     /** Local search steps that improved the placement. */
     improvements: number;
+    /** Constructions tried: 1 when the deterministic one succeeded. */
+    starts: number;
 }
 
-/** Runs the heuristic. Returns no placement, rather than throwing, when it finds none. */
+/**
+ * Runs the heuristic. When the deterministic construction finds no placement, it retries with
+ * seeded random choices until one succeeds or the budget runs out. Returns no placement, rather
+ * than throwing, when it finds none.
+ */
 export function solveHeuristic(prepared: PreparedProblem, options: HeuristicOptions): HeuristicResult {
     const started = process.hrtime.bigint();
     const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
+    const deadline = Date.now() + options.timeBudgetMs;
+    let state = construct(prepared, undefined);
+    let starts = 1;
+    while (state === undefined && starts <= MAX_RANDOM_STARTS && Date.now() < deadline) {
+        state = construct(prepared, mulberry32(starts));
+        starts += 1;
+    }
+    if (state === undefined) {
+        return { seconds: seconds(), improvements: 0, starts };
+    }
+    const improvements = improve(state, deadline);
+    return { placement: state.toPlacement(), seconds: seconds(), improvements, starts };
+}
+
+/** Builds a placement within the targets from the current one, or returns undefined. */
+function construct(prepared: PreparedProblem, random: Random): PlacementState | undefined {
     const state = new PlacementState(prepared);
     const queue: number[] = [];
 
@@ -42,16 +72,32 @@ export function solveHeuristic(prepared: PreparedProblem, options: HeuristicOpti
         }
     });
     for (let n = 0; n < prepared.problem.nodes.length; n++) {
-        if (!evictUntilWithinTargets(state, n, queue)) {
-            return { seconds: seconds(), improvements: 0 };
+        if (!evictUntilWithinTargets(state, n, queue, random)) {
+            return undefined;
         }
     }
-    if (!placeQueue(state, queue, prepared.problem.services.length * 4)) {
-        return { seconds: seconds(), improvements: 0 };
+    return placeQueue(state, queue, prepared.problem.services.length * 4, random) ? state : undefined;
+}
+
+/** Picks an index with probability proportional to its weight. */
+function pickWeighted(weights: number[], random: () => number): number {
+    const total = weights.reduce((a, b) => a + b, 0);
+    let point = random() * total;
+    for (let i = 0; i < weights.length; i++) {
+        point -= weights[i];
+        if (point < 0) {
+            return i;
+        }
     }
-    const deadline = Date.now() + options.timeBudgetMs;
-    const improvements = improve(state, deadline);
-    return { placement: state.toPlacement(), seconds: seconds(), improvements };
+    return weights.length - 1;
+}
+
+function shuffle<T>(items: T[], random: () => number): T[] {
+    for (let i = items.length - 1; i > 0; i--) {
+        const j = Math.floor(random() * (i + 1));
+        [items[i], items[j]] = [items[j], items[i]];
+    }
+    return items;
 }
 
 /** Weight of each dimension's excess, as a fraction of its target, that evicting `s` removes. */
@@ -79,9 +125,10 @@ function evictionGain(state: PlacementState, s: number, n: number): number {
 /**
  * Evicts services from node `n` into `queue` until it is within its targets. Each time it takes
  * the service that removes the most excess among those that fit on another node now, or among
- * all when none does. Returns false when the services that cannot leave exceed a target.
+ * all when none does. With `random`, it picks with probability proportional to the excess
+ * removed instead. Returns false when the services that cannot leave exceed a target.
  */
-function evictUntilWithinTargets(state: PlacementState, n: number, queue: number[]): boolean {
+function evictUntilWithinTargets(state: PlacementState, n: number, queue: number[], random: Random): boolean {
     const p = state.prepared;
     const services = p.problem.services;
     while (!state.withinTargets(n)) {
@@ -92,6 +139,12 @@ function evictUntilWithinTargets(state: PlacementState, n: number, queue: number
             .sort((a, b) => b.gain - a.gain || services[a.s].memoryMiB - services[b.s].memoryMiB);
         if (candidates.length === 0) {
             return false;
+        }
+        if (random !== undefined) {
+            const chosen = candidates[pickWeighted(candidates.map((c) => c.gain), random)].s;
+            state.remove(chosen);
+            queue.push(chosen);
+            continue;
         }
         const withRoom = candidates.find((c) => p.allowed[c.s].some((other) => other !== n && state.cardsIfFits(c.s, other) !== undefined));
         const chosen = (withRoom ?? candidates[0]).s;
@@ -119,7 +172,7 @@ function sizeKey(p: PreparedProblem): (s: number) => number {
  * where the fewest must go, preferring services that have already moved. Returns false when
  * `maxSteps` placements pass without emptying the queue.
  */
-function placeQueue(state: PlacementState, queue: number[], maxSteps: number): boolean {
+function placeQueue(state: PlacementState, queue: number[], maxSteps: number, random: Random): boolean {
     const p = state.prepared;
     const size = sizeKey(p);
     const left = new Map<number, number>();
@@ -138,12 +191,12 @@ function placeQueue(state: PlacementState, queue: number[], maxSteps: number): b
         }
         const s = queue.pop() as number;
         const from = left.get(s) ?? p.current[s];
-        const target = leastLoadedFit(state, s, from);
+        const target = random !== undefined && random() < 0.5 ? randomFit(state, s, from, random) : leastLoadedFit(state, s, from);
         if (target !== undefined) {
             state.place(s, target.node, target.cards);
             continue;
         }
-        const displaced = displaceFor(state, s, from);
+        const displaced = displaceFor(state, s, from, random);
         if (displaced === undefined) {
             return false;
         }
@@ -155,6 +208,16 @@ function placeQueue(state: PlacementState, queue: number[], maxSteps: number): b
         state.place(s, displaced.node, displaced.cards);
     }
     return true;
+}
+
+function randomFit(state: PlacementState, s: number, avoid: number, random: () => number): { node: number; cards: number[] } | undefined {
+    for (const n of shuffle([...state.prepared.allowed[s]], random)) {
+        const cards = n === avoid ? undefined : state.cardsIfFits(s, n);
+        if (cards !== undefined) {
+            return { node: n, cards };
+        }
+    }
+    return undefined;
 }
 
 function leastLoadedFit(state: PlacementState, s: number, avoid: number): { node: number; cards: number[] } | undefined {
@@ -179,18 +242,32 @@ function leastLoadedFit(state: PlacementState, s: number, avoid: number): { node
 
 /**
  * Finds the node where service `s` fits after the fewest evictions, evicting moved services
- * before services at home. Leaves the evicted services unplaced and returns them.
+ * before services at home and only services no larger in memory. With `random`, it evicts any
+ * movable service, in random order. Leaves the evicted services unplaced and returns them.
  */
-function displaceFor(state: PlacementState, s: number, avoid: number): { node: number; cards: number[]; evicted: number[] } | undefined {
+function displaceFor(
+    state: PlacementState,
+    s: number,
+    avoid: number,
+    random: Random,
+): { node: number; cards: number[]; evicted: number[] } | undefined {
     const p = state.prepared;
     let best: { node: number; cards: number[]; evicted: number[] } | undefined;
     for (const n of p.allowed[s]) {
         if (n === avoid) {
             continue;
         }
-        const candidates = [...state.members[n]]
-            .filter((other) => p.allowed[other].length > 1 && p.problem.services[other].memoryMiB < p.problem.services[s].memoryMiB + 1)
-            .sort((a, b) => Number(state.isMoved(b)) - Number(state.isMoved(a)) || p.problem.services[b].memoryMiB - p.problem.services[a].memoryMiB);
+        const movable = [...state.members[n]].filter((other) => p.allowed[other].length > 1);
+        const candidates =
+            random !== undefined
+                ? shuffle(movable, random)
+                : movable
+                      .filter((other) => p.problem.services[other].memoryMiB <= p.problem.services[s].memoryMiB)
+                      .sort(
+                          (a, b) =>
+                              Number(state.isMoved(b)) - Number(state.isMoved(a)) ||
+                              p.problem.services[b].memoryMiB - p.problem.services[a].memoryMiB,
+                      );
         const evicted: { s: number; cards: number[] }[] = [];
         let cards = state.cardsIfFits(s, n);
         for (const other of candidates) {
