@@ -46,6 +46,9 @@ function formatTargets(targets: Targets): string {
     return `memory ${targets.memoryPercent} %, CPU ${targets.cpuPercent} %, VRAM ${targets.vramPercent} % of each card`;
 }
 
+/** Nodes named in the lower bound's explanation; the rest are counted. */
+const MAX_BOUND_NODES_SHOWN = 5;
+
 function describeSolver(solution: Solution): string {
     const solver = solution.solver === "milp" ? `MILP, HiGHS status ${solution.solverStatus}` : `heuristic, ${solution.solverStatus}`;
     const proof = solution.optimal
@@ -54,7 +57,9 @@ function describeSolver(solution: Solution): string {
           ? "moves equal the lower bound, so their number is minimal, but the memory moved is not proven minimal"
           : "not proven optimal";
     const bound = solution.lowerBound;
-    const perNode = bound.perNode.map((b) => `${b.node}: ${b.reason}`).join("; ");
+    const largest = [...bound.perNode].sort((a, b) => b.moves - a.moves).slice(0, MAX_BOUND_NODES_SHOWN);
+    const hidden = bound.perNode.length - largest.length;
+    const perNode = [...largest.map((b) => `${b.node}: ${b.reason}`), ...(hidden > 0 ? [`${hidden} more node(s)`] : [])].join("; ");
     return (
         `Solver: ${solver}, ${proof}, ${solution.seconds.toFixed(2)} s.\n` +
         `Lower bound: ${bound.moves} move(s)${perNode === "" ? "" : ` (${perNode})`}; gap ${solution.gap}.`
