@@ -195,7 +195,10 @@ export function formatPlanReport(report: PlanReport): string {
         const relaxed = result.relaxed;
         if (relaxed === undefined) {
             lines.push("No placement was found at any target up to 100 % of physical capacity, so there is no plan to show.");
-            verdict = "FAILED: no placement within the targets, nor within physical capacity.";
+            verdict =
+                attempt.status === "infeasible"
+                    ? "FAILED: no placement within the targets, nor within physical capacity."
+                    : "FAILED: no placement found within the targets, nor within physical capacity; neither is proven impossible.";
         } else {
             const solution = relaxed.solution;
             const lowest = relaxed.proven ? "the lowest whole percentage at which a placement exists" : "the lowest at which one was found";
@@ -213,7 +216,11 @@ export function formatPlanReport(report: PlanReport): string {
             }
             const file = report.output === undefined ? "" : ` No file was written to ${report.output}.`;
             lines.push("", `This placement exceeds the requested targets.${file} Run with --headroom ${relaxed.percent} to accept it.`);
-            verdict = `FAILED: the targets cannot be met; the lowest feasible target found is ${relaxed.percent} %.`;
+            verdict =
+                attempt.status === "infeasible"
+                    ? `FAILED: the targets cannot be met; the lowest feasible target found is ${relaxed.percent} %.`
+                    : `FAILED: no placement found within the targets (not proven impossible); the lowest target with a placement ` +
+                      `found is ${relaxed.percent} %.`;
         }
     }
     lines.push("", verdict);

@@ -1,9 +1,10 @@
 /**
  * `npm run plan`: finds the placement that meets the headroom targets with the fewest moves, then
  * the least memory moved, and compares it with the hand-made plan.
- * Exit codes: 0 when a plan within the targets is found, and 1 when the targets cannot be met.
- * In that case it prints the reasons and the best placement at the lowest feasible target. Exit
- * code 2 is bad input or usage, and 3 a failure of the planner itself.
+ * Exit codes: 0 when a plan within the targets is found, and 1 when none is, proven impossible or
+ * not found within the solver's limits. In that case it prints the reasons and the best placement
+ * at the lowest target where one was found. Exit code 2 is bad input or usage, and 3 a failure of
+ * the planner itself.
  */
 import * as fs from "node:fs";
 
