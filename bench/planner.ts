@@ -195,7 +195,7 @@ async function benchRebalancing(log: (line: string) => void, lines: string[]): P
         `| memory moved, first run | ${moves === undefined ? "-" : `${(moves.memoryMiB / 1024).toFixed(1)} GiB`} |`,
         `| placement valid | ${violations.length === 0 ? "yes" : `no: ${violations.slice(0, 3).join("; ")}`} |`,
         `| problem setup and lower bound | ${formatSeconds(prepareSeconds)} |`,
-        `| heuristic, median of ${RUNS} runs (${HEURISTIC_BUDGET_MS / 1000} s local search budget) | ${formatSeconds(median(runs.seconds))} |`,
+        `| heuristic, median of ${RUNS} runs (${HEURISTIC_BUDGET_MS / 1000} s budget for restarts and local search) | ${formatSeconds(median(runs.seconds))} |`,
         "",
     );
 }

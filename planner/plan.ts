@@ -113,18 +113,20 @@ export async function solveAt(problem: Problem, options: PlanOptions): Promise<A
         if (result.status === "optimal" || result.status === "feasible") {
             let placement = result.placement as Placement;
             let solver: Solution["solver"] = "milp";
+            let solverStatus = result.solverStatus;
             if (result.status === "feasible" && options.solver === "auto") {
                 // Time-limited: keep whichever of the MILP's incumbent and the heuristic moves less.
                 const heuristic = solveHeuristic(prepared, { timeBudgetMs: options.heuristicBudgetMs });
                 if (heuristic.placement !== undefined && better(problem, heuristic.placement, placement)) {
                     placement = heuristic.placement;
                     solver = "heuristic";
+                    solverStatus = `better than the MILP's placement at its time limit (HiGHS status ${result.solverStatus})`;
                 }
             }
             const solution = buildSolution(prepared, placement, bound, {
                 solver,
                 optimal: result.status === "optimal",
-                solverStatus: result.solverStatus,
+                solverStatus,
                 seconds: elapsed(),
             });
             return { status: "found", solution };
@@ -138,8 +140,10 @@ export async function solveAt(problem: Problem, options: PlanOptions): Promise<A
     if (heuristic.placement === undefined) {
         const found = reasons();
         // A broken necessary condition proves infeasibility whichever solver ran.
-        const proven = found.length > 0;
-        return { status: proven ? "infeasible" : "not-found", reasons: found, solver: "heuristic", seconds: elapsed() };
+        if (found.length > 0) {
+            return { status: "infeasible", reasons: found, solver: NECESSARY_CONDITIONS, seconds: elapsed() };
+        }
+        return { status: "not-found", reasons: found, solver: "heuristic", seconds: elapsed() };
     }
     const solution = buildSolution(prepared, heuristic.placement, bound, {
         solver: "heuristic",
