@@ -1,7 +1,7 @@
 /**
- * A lower bound on the number of moves, from a per-node argument: the services that cannot stay
- * on a node must leave it, and the rest of an over-target node must lose at least as many
- * services as it takes, largest first, to bring each dimension under its target.
+ * A lower bound on the number of moves, from a per-node argument. The services that cannot stay
+ * on a node must leave it. The rest of an over-target node must lose at least as many services as
+ * it takes, largest first, to bring each dimension under its target.
  */
 import { DimensionKind, formatAmount } from "../model/capacity";
 import { PreparedProblem } from "./problem";

@@ -171,6 +171,7 @@ export async function solveMilp(prepared: PreparedProblem, timeLimitSeconds: num
     if (services.length === 0) {
         return { status: "optimal", placement: [], solverStatus: "Empty", seconds: seconds(), variables: 0 };
     }
+
     const model = buildLp(prepared);
     const solver = await highs();
     const solution = solver.solve(model.text, {
@@ -179,6 +180,7 @@ export async function solveMilp(prepared: PreparedProblem, timeLimitSeconds: num
         mip_rel_gap: 0,
         mip_abs_gap: 0.5,
     });
+
     const status = solution.Status;
     if (status === "Infeasible" || status === "Primal infeasible or unbounded") {
         return { status: "infeasible", solverStatus: status, seconds: seconds(), variables: model.variables };
@@ -199,7 +201,7 @@ export async function solveMilp(prepared: PreparedProblem, timeLimitSeconds: num
 
 /**
  * Reads the placement from the solver's columns. Returns undefined when some service has no node,
- * which is how a time-limited solve without an incumbent comes back.
+ * as after a time-limited solve that found no incumbent.
  */
 function readPlacement(
     prepared: PreparedProblem,

@@ -69,7 +69,7 @@ export interface Problem {
     targets: Targets;
 }
 
-/** Where one service runs in a placement, and on which GPU cards. */
+/** The node and GPU cards of one service in a placement. */
 export interface Assignment {
     node: string;
     /** Device ids of the cards the service uses; empty for a service without a GPU. */
@@ -252,12 +252,14 @@ export function whyNotAlone(prepared: PreparedProblem, s: number, n: number): st
     if (service.pinned === true && n !== prepared.current[s]) {
         return "it is pinned to its current node";
     }
+
     if (service.memoryMiB > prepared.memoryLimit[n]) {
         return `its memory ${service.memoryMiB} MiB is above the node's target of ${prepared.memoryLimit[n]} MiB`;
     }
     if (service.cpuMillicores > prepared.cpuLimit[n]) {
         return `its CPU ${service.cpuMillicores} millicores is above the node's target of ${prepared.cpuLimit[n]} millicores`;
     }
+
     const gpu = service.gpu;
     if (gpu === undefined) {
         return undefined;
@@ -270,6 +272,7 @@ export function whyNotAlone(prepared: PreparedProblem, s: number, n: number): st
         const over = cards.find((g) => gpu.vramMiB > prepared.cardLimit[n][g]);
         return over === undefined ? undefined : `its VRAM ${gpu.vramMiB} MiB is above the target of GPU ${node.gpus[over].id}`;
     }
+
     const fitting = fittingCards(prepared, s, n).length;
     if (fitting < gpu.cards) {
         return node.gpus.length === 0
@@ -308,7 +311,7 @@ export function usageOf(problem: Problem, placement: Placement): Usage {
     return usage;
 }
 
-/** The placement in which every service stays where it is. */
+/** Returns the placement in which every service stays on its current node and cards. */
 export function currentPlacement(problem: Problem): Placement {
     return problem.services.map((service) => ({ node: service.node, deviceIds: service.gpu?.deviceIds ?? [] }));
 }
