@@ -127,7 +127,12 @@ export async function liveListing(docker: DockerNode, volume: string, helperImag
 }
 
 /** Streams one volume as a tar archive from a helper container on `docker` into `file`. */
-async function archiveVolume(docker: DockerNode, volume: VolumeMountInfo, helperImage: string, file: string): Promise<void> {
+async function archiveVolume(
+    docker: DockerNode,
+    volume: VolumeMountInfo,
+    helperImage: string,
+    file: string,
+): Promise<void> {
     const run = await runHelper(docker, {
         image: helperImage,
         cmd: ["tar", "-C", HELPER_MOUNT, "-cf", "-", "."],
@@ -170,7 +175,14 @@ export async function backUp(
                 throw new Error(`archive of volume ${volume.name} differs from the stopped volume: ${differences.join("; ")}`);
             }
         }
-        volumes.push({ name: volume.name, destination: volume.destination, file: relative, sha256: archive.sha256, bytes: archive.bytes, listing });
+        volumes.push({
+            name: volume.name,
+            destination: volume.destination,
+            file: relative,
+            sha256: archive.sha256,
+            bytes: archive.bytes,
+            listing,
+        });
         log(`volume ${volume.name}: ${archive.bytes} bytes, ${listing.length} entries, sha256 ${archive.sha256}`);
     }
     const manifest: Manifest = {

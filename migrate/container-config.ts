@@ -79,7 +79,7 @@ export function targetCreateOptions(
     networkMap: Record<string, string>,
     limits: LimitOverrides = {},
 ): { options: Docker.ContainerCreateOptions; connectAfterCreate: string[] } {
-    const config = info.Config;
+    const config = info.Config as Docker.ContainerInspectInfo["Config"] & { StopSignal?: string; StopTimeout?: number };
     const labels: Record<string, string> = { ...(config.Labels ?? {}), [MIGRATED_FROM_LABEL]: move.from };
     if (labels[NODE_LABEL] !== undefined) {
         labels[NODE_LABEL] = move.to;
@@ -117,10 +117,8 @@ export function targetCreateOptions(
         ...(config.WorkingDir ? { WorkingDir: config.WorkingDir } : {}),
         ...(config.ExposedPorts ? { ExposedPorts: config.ExposedPorts } : {}),
         ...(config.Healthcheck ? { Healthcheck: config.Healthcheck } : {}),
-        ...((config as { StopSignal?: string }).StopSignal ? { StopSignal: (config as { StopSignal?: string }).StopSignal } : {}),
-        ...((config as { StopTimeout?: number }).StopTimeout === undefined
-            ? {}
-            : { StopTimeout: (config as { StopTimeout?: number }).StopTimeout }),
+        ...(config.StopSignal ? { StopSignal: config.StopSignal } : {}),
+        ...(config.StopTimeout === undefined ? {} : { StopTimeout: config.StopTimeout }),
         HostConfig: hostConfig as Docker.HostConfig,
     };
     const first = BUILT_IN_NETWORKS.has(mode) ? undefined : networks[0];

@@ -23,14 +23,19 @@ export interface ListingEntry {
     gid: number;
     /** SHA-256 of the content in hex, for regular files only. */
     sha256?: string;
+    /** Target of a symbolic link. */
+    linkTarget?: string;
 }
 
 /**
- * Shell script for a helper container: prints `stat` lines, a `--` separator and `sha256sum`
- * lines for everything under the mounted volume.
+ * Shell script for a helper container: prints `stat` lines, `sha256sum` lines and symbolic link
+ * targets (`path|target`) for everything under the mounted volume, with `--` between the parts.
  */
 export function listingScript(mount: string): string {
-    return `cd ${mount} && find . -exec stat -c '%F|%a|%u|%g|%n' {} + && echo -- && find . -type f -exec sha256sum {} +`;
+    return (
+        `cd ${mount} && find . -exec stat -c '%F|%a|%u|%g|%n' {} + && echo -- && find . -type f -exec sha256sum {} + && ` +
+        `echo -- && find . -type l -exec sh -c 'for f; do printf "%s|%s\\n" "$f" "$(readlink "$f")"; done' sh {} +`
+    );
 }
 
 /** Normalizes `./a/b/`, `a/b` and `./` to `a/b` and "". */
@@ -44,7 +49,8 @@ export function normalizePath(path: string): string {
 
 /** Renders an entry as one comparable line. */
 export function entryLine(entry: ListingEntry): string {
-    return `${entry.type} ${entry.mode} ${entry.uid}:${entry.gid} ${entry.sha256 ?? "-"} /${entry.path}`;
+    const line = `${entry.type} ${entry.mode} ${entry.uid}:${entry.gid} ${entry.sha256 ?? "-"} /${entry.path}`;
+    return entry.linkTarget === undefined ? line : `${line} -> ${entry.linkTarget}`;
 }
 
 /** Returns the listing's lines sorted by path, the form kept in the manifest. */
@@ -71,8 +77,8 @@ const STAT_TYPES: Record<string, EntryType> = {
  * NOTE: a file name that contains a newline is read as two entries.
  */
 export function parseHelperListing(output: string): ListingEntry[] {
-    const [statPart, hashPart] = output.split(/^--$/m);
-    if (hashPart === undefined) {
+    const [statPart, hashPart, linkPart] = output.split(/^--$/m);
+    if (linkPart === undefined) {
         throw new Error(`unexpected listing output from the helper container: ${JSON.stringify(output.slice(0, 200))}`);
     }
     const entries = new Map<string, ListingEntry>();
@@ -92,6 +98,15 @@ export function parseHelperListing(output: string): ListingEntry[] {
             throw new Error(`unexpected sha256sum line from the helper container: ${JSON.stringify(line)}`);
         }
         entry.sha256 = match[1];
+    }
+    for (const line of linkPart.split("\n").filter((l) => l !== "")) {
+        // Split at the last "|": link targets rarely contain one, and paths are matched exactly.
+        const bar = line.lastIndexOf("|");
+        const entry = bar === -1 ? undefined : entries.get(normalizePath(line.slice(0, bar)));
+        if (entry === undefined) {
+            throw new Error(`unexpected symbolic link line from the helper container: ${JSON.stringify(line)}`);
+        }
+        entry.linkTarget = line.slice(bar + 1);
     }
     return [...entries.values()];
 }
@@ -153,6 +168,8 @@ class TarLister extends Writable {
     private current: { entry?: ListingEntry; hash?: Hash; meta?: Buffer[]; metaType?: string } = {};
     private longName: string | undefined;
     private paxPath: string | undefined;
+    private longLinkTarget: string | undefined;
+    private paxLinkTarget: string | undefined;
     private ended = false;
 
     override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
@@ -220,6 +237,9 @@ class TarLister extends Writable {
             const rawPath = this.paxPath ?? this.longName ?? (prefix === "" ? name : `${prefix}/${name}`);
             this.longName = undefined;
             this.paxPath = undefined;
+            const linkTarget = this.paxLinkTarget ?? this.longLinkTarget ?? readString(header, 157, 100);
+            this.longLinkTarget = undefined;
+            this.paxLinkTarget = undefined;
             const path = normalizePath(rawPath);
             const type: EntryType = TAR_TYPES[typeFlag] ?? "other";
             const entry: ListingEntry = {
@@ -231,7 +251,10 @@ class TarLister extends Writable {
             };
             if (typeFlag === "1") {
                 // A hard link carries no content: it has the content of the entry it links to.
-                entry.sha256 = this.entries.get(normalizePath(readString(header, 157, 100)))?.sha256;
+                entry.sha256 = this.entries.get(normalizePath(linkTarget))?.sha256;
+                this.current = { entry };
+            } else if (type === "symlink") {
+                entry.linkTarget = linkTarget;
                 this.current = { entry };
             } else {
                 this.current = type === "file" ? { entry, hash: createHash("sha256") } : { entry };
@@ -248,8 +271,12 @@ class TarLister extends Writable {
             const data = Buffer.concat(meta);
             if (metaType === "L") {
                 this.longName = readString(data, 0, data.length);
+            } else if (metaType === "K") {
+                this.longLinkTarget = readString(data, 0, data.length);
             } else if (metaType === "x") {
-                this.paxPath = parsePax(data).path;
+                const records = parsePax(data);
+                this.paxPath = records.path;
+                this.paxLinkTarget = records.linkpath;
             }
         } else if (entry !== undefined) {
             if (hash !== undefined) {

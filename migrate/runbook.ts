@@ -387,9 +387,9 @@ class Runbook {
         const nothing = stoppedByRunbook ? "" : `Nothing was changed: ${this.name} still runs on ${this.move.from}.`;
         try {
             await this.progress("backup", `backing up to ${this.directory}`);
-            await backUp(this.options.source, sourceInfo, this.move, this.directory, this.options.helperImage, !sourceInfo.State.Running, (m) =>
-                this.options.log?.(`${this.name} ${this.move.from} -> ${this.move.to}: (a) backup: ${m}`),
-            );
+            const whileStopped = !sourceInfo.State.Running;
+            const log = (message: string) => this.options.log?.(`${this.name} ${this.move.from} -> ${this.move.to}: (a) backup: ${message}`);
+            await backUp(this.options.source, sourceInfo, this.move, this.directory, this.options.helperImage, whileStopped, log);
         } catch (error) {
             throw this.fail("backup", "unchanged", messageOf(error), nothing);
         }
@@ -420,13 +420,14 @@ class Runbook {
     /** Backs up again, stopped, when the volumes changed between the backup and the stop. */
     private async ensureConsistentBackup(sourceInfo: Docker.ContainerInspectInfo, manifest: Manifest): Promise<Manifest> {
         for (const volume of manifest.volumes) {
-            const differences = compareListings(volume.listing, await liveListing(this.options.source, volume.name, this.options.helperImage));
+            const live = await liveListing(this.options.source, volume.name, this.options.helperImage);
+            const differences = compareListings(volume.listing, live);
             if (differences.length > 0) {
                 await this.progress("stop-source", `volume ${volume.name} changed after the backup (${differences[0]}); backing up again`);
                 const stopped = { ...sourceInfo, State: { ...sourceInfo.State, Running: false } };
-                await backUp(this.options.source, stopped, this.move, this.directory, this.options.helperImage, true, (m) =>
-                    this.options.log?.(`${this.name} ${this.move.from} -> ${this.move.to}: (c) stop-source: ${m}`),
-                );
+                const log = (message: string) =>
+                    this.options.log?.(`${this.name} ${this.move.from} -> ${this.move.to}: (c) stop-source: ${message}`);
+                await backUp(this.options.source, stopped, this.move, this.directory, this.options.helperImage, true, log);
                 return verifyBackup(this.directory, this.move);
             }
         }

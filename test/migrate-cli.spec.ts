@@ -132,6 +132,11 @@ describe("tar listing", () => {
         assert.equal(second?.sha256, first?.sha256);
     });
 
+    it("records symbolic link targets", async () => {
+        const lines = listingLines((await listTarFile(path.join(scratch, "gnu.tar"))).entries);
+        assert.ok(lines.some((line) => /^symlink 777 \d+:\d+ - \/link -> a\.txt$/.test(line)), lines.join("\n"));
+    });
+
     it("lists the same entries in every format", async () => {
         const gnu = listingLines((await listTarFile(path.join(scratch, "gnu.tar"))).entries);
         const pax = listingLines((await listTarFile(path.join(scratch, "pax.tar"))).entries);

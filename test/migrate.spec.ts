@@ -28,8 +28,14 @@ const MIGRATE = path.join(ROOT, "dist", "cli", "migrate.js");
 const MIB = 1024 * 1024;
 
 /** Creates and starts a service as the Pulumi components declare it: limits, bev.* labels, restart policy, volumes. */
-async function createService(client: Docker, name: string, volumes: Record<string, string>): Promise<Docker.ContainerInspectInfo> {
+async function createService(
+    client: Docker,
+    name: string,
+    volumes: Record<string, string>,
+    extra: Partial<Docker.ContainerCreateOptions> = {},
+): Promise<Docker.ContainerInspectInfo> {
     const container = await client.createContainer({
+        ...extra,
         name,
         Image: BUSYBOX_IMAGE,
         // busybox sh as PID 1 ignores SIGTERM unless trapped; the trap makes stops fast.
@@ -96,7 +102,7 @@ describe("migration runbook on two Docker daemons", function () {
         let log: string[];
 
         before(async () => {
-            await writeVolume(pair.source.client, "memory-manager-data", files, scratch);
+            await writeVolume(pair.source.client, "memory-manager-data", files, scratch, { "current.bin": "models/weights.bin" });
             source = await createService(pair.source.client, "memory-manager", { "memory-manager-data": "/var/lib/memory-manager" });
             log = [];
             const result = await migrateService(options("memory-manager", { log: (line) => log.push(line) }));
@@ -151,6 +157,7 @@ describe("migration runbook on two Docker daemons", function () {
             const manifest = readManifest(directory)!;
             assert.equal(manifest.volumes.length, 1);
             assert.match(manifest.volumes[0].sha256, /^[0-9a-f]{64}$/);
+            assert.ok(manifest.volumes[0].listing.some((line) => line.endsWith("/current.bin -> models/weights.bin")));
             const config = JSON.parse(fs.readFileSync(path.join(directory, "container.json"), "utf8")) as Docker.ContainerInspectInfo;
             assert.equal(config.Id, source.Id);
             assert.equal(config.HostConfig.Memory, 64 * MIB);
@@ -198,6 +205,33 @@ describe("migration runbook on two Docker daemons", function () {
 
         it("restores the late write too", async () => {
             assertSameFiles(await readVolume(pair.target.client, "swarm-master-1-data", scratch), { ...files, ...late });
+        });
+    });
+
+    describe("a container with a HEALTHCHECK", () => {
+        const check = (test: string[]) => ({
+            Healthcheck: { Test: ["CMD", ...test], Interval: 300_000_000, Timeout: 1_000_000_000, Retries: 2 },
+        });
+
+        it("moves once the target reports healthy", async () => {
+            await writeVolume(pair.source.client, "emotional-intelligence-data", { ready: Buffer.from("ok\n") }, scratch);
+            const volumes = { "emotional-intelligence-data": "/data" };
+            await createService(pair.source.client, "emotional-intelligence", volumes, check(["test", "-f", "/data/ready"]));
+            const log: string[] = [];
+            const result = await migrateService(options("emotional-intelligence", { log: (line) => log.push(line) }));
+            assert.equal(result.status, "moved");
+            assert.ok(log.some((line) => /\(f\) health-check: container emotional-intelligence is healthy/.test(line)), log.join("\n"));
+        });
+
+        it("rolls back when the target turns unhealthy", async () => {
+            await createService(pair.source.client, "anomaly-detector", {}, check(["false"]));
+            const error = await migrateService(options("anomaly-detector", { healthTimeoutMs: 30_000 })).catch((e: unknown) => e);
+            assert.ok(error instanceof MigrationError, `expected MigrationError, got ${String(error)}`);
+            assert.equal(error.step, "health-check");
+            assert.equal(error.outcome, "rolled-back");
+            assert.match(error.message, /failed at step health-check \(f\): container anomaly-detector on starlord is unhealthy/);
+            assert.equal((await inspectContainer(thanos, "anomaly-detector"))?.State.Running, true);
+            assert.equal(await inspectContainer(starlord, "anomaly-detector"), undefined);
         });
     });
 
@@ -355,7 +389,8 @@ describe("migration runbook on two Docker daemons", function () {
 
         it("moves a list of services in order", async () => {
             const list = path.join(scratch, "moves.yaml");
-            fs.writeFileSync(list, "moves:\n  - { service: autonomous-1, from: thanos, to: starlord }\n  - { service: autonomous-2, from: thanos, to: starlord }\n");
+            const moves = ["autonomous-1", "autonomous-2"].map((service) => `  - { service: ${service}, from: thanos, to: starlord }\n`);
+            fs.writeFileSync(list, `moves:\n${moves.join("")}`);
             await createService(pair.source.client, "autonomous-1", {});
             await createService(pair.source.client, "autonomous-2", {});
             const run = spawn(

@@ -125,11 +125,20 @@ describe("migration command dependencies", () => {
 
 describe("bev:migrations config", () => {
     const where = "config bev:migrations";
+    const withMoves = (moves: MigrationsConfig["moves"]) => ({ ...migrations, moves });
     const cases: [string, unknown, RegExp][] = [
-        ["a service of another node", { ...migrations, moves: [{ service: "postgres", from: "thanos" }] }, /moves\[0\]\.service: service "postgres" is not placed on node starlord/],
-        ["a move from this node", { ...migrations, moves: [{ service: "memory-manager", from: "starlord" }] }, /moves\[0\]\.from: .* moved from starlord to itself/],
+        [
+            "a service of another node",
+            withMoves([{ service: "postgres", from: "thanos" }]),
+            /moves\[0\]\.service: service "postgres" is not placed on node starlord/,
+        ],
+        [
+            "a move from this node",
+            withMoves([{ service: "memory-manager", from: "starlord" }]),
+            /moves\[0\]\.from: .* moved from starlord to itself/,
+        ],
         ["a node without a host", { ...migrations, hosts: {} }, /hosts: missing Docker host of node thanos/],
-        ["a service listed twice", { ...migrations, moves: [migrations.moves[0], migrations.moves[0]] }, /moves\[1\]\.service: .* listed twice/],
+        ["a service listed twice", withMoves([migrations.moves[0], migrations.moves[0]]), /moves\[1\]\.service: .* listed twice/],
         ["a host without a scheme", { ...migrations, hosts: { thanos: "thanos:2375" } }, /hosts\.thanos: expected unix:\/\//],
         ["a missing backup folder", { plan: "rebalanced", hosts: migrations.hosts, moves: migrations.moves }, /backupDir: /],
     ];

@@ -45,12 +45,24 @@ async function withVolumeContainer<T>(client: Docker, volume: string, action: (c
     }
 }
 
-/** Creates the volume if needed and writes `files` into it. `scratch` is a temporary folder. */
-export async function writeVolume(client: Docker, volume: string, files: VolumeFiles, scratch: string): Promise<void> {
+/**
+ * Creates the volume if needed and writes `files` and the symbolic links `symlinks` (path to
+ * target) into it. `scratch` is a temporary folder.
+ */
+export async function writeVolume(
+    client: Docker,
+    volume: string,
+    files: VolumeFiles,
+    scratch: string,
+    symlinks: Record<string, string> = {},
+): Promise<void> {
     const folder = fs.mkdtempSync(path.join(scratch, "write-"));
     for (const [name, content] of Object.entries(files)) {
         fs.mkdirSync(path.dirname(path.join(folder, name)), { recursive: true });
         fs.writeFileSync(path.join(folder, name), content);
+    }
+    for (const [name, target] of Object.entries(symlinks)) {
+        fs.symlinkSync(target, path.join(folder, name));
     }
     const archive = `${folder}.tar`;
     run("tar", ["-C", folder, "-cf", archive, "."]);
