@@ -216,16 +216,27 @@ export async function startDaemonPair(sourceName: string, targetName: string): P
     requireDockerPrerequisites();
     const root = fs.mkdtempSync(path.join(os.tmpdir(), "bev-docker-"));
     const archive = buildBusyboxRootfs(root);
-    const source = await startDaemon(root, sourceName);
+    const source = await startDaemon(root, sourceName).catch((error: unknown) => {
+        fs.rmSync(root, { recursive: true, force: true });
+        throw error;
+    });
     let target: TestDaemon;
     try {
         target = await startDaemon(root, targetName);
     } catch (error) {
         await stopDaemon(source);
+        unmountUnder(root);
+        fs.rmSync(root, { recursive: true, force: true });
         throw error;
     }
-    await Promise.all([importImage(source, archive), importImage(target, archive)]);
-    return { root, source, target, archive };
+    const pair = { root, source, target, archive };
+    try {
+        await Promise.all([importImage(source, archive), importImage(target, archive)]);
+    } catch (error) {
+        await stopDaemonPair(pair);
+        throw error;
+    }
+    return pair;
 }
 
 /**
