@@ -1,10 +1,12 @@
 /**
  * The BEV platform on one node. Stack config names the node (`bev:node`), the plan to deploy
  * (`bev:plan`) and the node's Docker host (`bev:dockerHost`). `bev:inventory` optionally points
- * at an inventory file to use instead of the shipped one.
+ * at an inventory file to use instead of the shipped one. `bev:migrations` optionally lists services
+ * to move onto this node from others before their containers are created (see the README).
  */
 import * as pulumi from "@pulumi/pulumi";
 
+import { MigrationsConfig, parseMigrationsConfig } from "./components/migrations";
 import { Node } from "./components/node";
 import { InputError } from "./model/units";
 import { loadInventory } from "./stacks/inventory";
@@ -30,11 +32,32 @@ if (services === undefined) {
     );
 }
 
+const nodeServices = services.filter((service) => service.node === nodeName);
+const migrations = readMigrations();
+
 const deployment = new Node(nodeName, {
     node,
     plan: planName,
-    services: services.filter((service) => service.node === nodeName),
+    services: nodeServices,
     dockerHost,
+    ...(migrations === undefined ? {} : { migrations }),
 });
+
+/** Reads `bev:migrations`; undefined when absent or written for another plan than this stack deploys. */
+function readMigrations(): MigrationsConfig | undefined {
+    const raw = config.getObject<{ plan?: unknown }>("migrations");
+    if (raw === undefined) {
+        return undefined;
+    }
+    const target = typeof raw.plan === "string" ? inventory.plans[raw.plan] : undefined;
+    if (target === undefined) {
+        throw new InputError(
+            "config bev:migrations.plan",
+            `unknown plan ${JSON.stringify(raw.plan)} in ${inventory.source}: expected one of ${Object.keys(inventory.plans).join(", ")}`,
+        );
+    }
+    const parsed = parseMigrationsConfig(raw, nodeName, target.filter((service) => service.node === nodeName), "config bev:migrations");
+    return parsed.plan === planName ? parsed : undefined;
+}
 
 export const capacity = deployment.capacity;

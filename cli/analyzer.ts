@@ -59,7 +59,8 @@ const LEVEL_CODES: Record<EnforcementLevel, analyzerproto.EnforcementLevel> = {
     remediate: analyzerproto.EnforcementLevel.REMEDIATE,
 };
 
-const START_TIMEOUT_MS = 60_000;
+// ts-node type-checks the pack before it listens, which takes minutes on a loaded machine.
+const START_TIMEOUT_MS = 300_000;
 
 /** Path of the SDK's policy pack launcher, the program the CLI runs for a Node.js pack. */
 function runPolicyPackScript(): string {

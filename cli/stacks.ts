@@ -67,10 +67,11 @@ export function readStackConfig(projectDir: string, project: string, stack: stri
         if (value !== null && typeof value === "object" && "secure" in value) {
             throw new InputError(`${file}: config.${key}`, "secure values cannot be decrypted without the Pulumi CLI; the check needs plain values");
         }
-        if (value === null || typeof value === "object") {
-            throw new InputError(`${file}: config.${key}`, `expected a plain value, got ${JSON.stringify(value)}`);
+        if (value === null) {
+            throw new InputError(`${file}: config.${key}`, "missing value: give a value or remove the key");
         }
-        config[namespaced] = String(value);
+        // Structured values reach the program as JSON text, as the Pulumi CLI passes them.
+        config[namespaced] = typeof value === "object" ? JSON.stringify(value) : String(value);
     }
     return { name: stack, config, file };
 }

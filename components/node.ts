@@ -1,3 +1,4 @@
+import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 
@@ -5,6 +6,7 @@ import { Allocation, NodeUsage, summarizeNode } from "../model/capacity";
 import { DOCKER_HOST_PATTERN } from "../model/labels";
 import { InputError } from "../model/units";
 import type { NodeSpec, ServiceSpec } from "../stacks/schema";
+import { MigrationsConfig, declareMigrations } from "./migrations";
 import { Service } from "./service";
 
 export interface NodeArgs {
@@ -16,6 +18,8 @@ export interface NodeArgs {
     services: ServiceSpec[];
     /** Docker daemon of the node, such as `ssh://bev@thanos` or `unix:///var/run/docker.sock`. */
     dockerHost: string;
+    /** Services to move onto this node before their containers are declared (`bev:migrations`). */
+    migrations?: MigrationsConfig;
 }
 
 /** Capacity summary of a node as exported by the stack: allocated, capacity and percent per dimension. */
@@ -34,6 +38,8 @@ export class Node extends pulumi.ComponentResource {
     readonly provider: docker.Provider;
     readonly network: docker.Network;
     readonly services: Service[];
+    /** Migration commands by the name of the service they move onto this node. */
+    readonly migrations: Map<string, command.local.Command>;
     /** Capacity summary computed from the services' limits. */
     readonly capacity: CapacitySummary;
 
@@ -45,6 +51,11 @@ export class Node extends pulumi.ComponentResource {
         const childOptions = { parent: this, provider: this.provider };
 
         this.network = new docker.Network(`${name}-network`, { name: `bev-${name}`, driver: "bridge" }, childOptions);
+
+        this.migrations =
+            args.migrations === undefined
+                ? new Map()
+                : declareMigrations(args.node.name, args.dockerHost, args.migrations, [this.network], { parent: this });
 
         this.services = args.services.map(
             (service) =>
@@ -66,8 +77,13 @@ export class Node extends pulumi.ComponentResource {
                                           : { count: service.gpu.count, devices: service.gpu.deviceIds, vramMiB: service.gpu.vramMiB },
                               }),
                         networkName: this.network.name,
+                        ...(service.volumes === undefined ? {} : { volumes: service.volumes }),
                     },
-                    { parent: this, providers: { docker: this.provider } },
+                    {
+                        parent: this,
+                        providers: { docker: this.provider },
+                        ...(this.migrations.has(service.name) ? { dependsOn: [this.migrations.get(service.name)!] } : {}),
+                    },
                 ),
         );
 

@@ -33,6 +33,8 @@ export interface ServiceArgs {
     gpu?: ServiceGpuArgs;
     /** Name of the Docker network the container joins besides the default bridge. */
     networkName: pulumi.Input<string>;
+    /** Named volumes with the service's state and their mount paths; Docker creates a missing volume. */
+    volumes?: { name: string; path: string }[];
     /** Docker restart policy. Default: `unless-stopped`. */
     restart?: "no" | "on-failure" | "always" | "unless-stopped";
 }
@@ -84,8 +86,12 @@ export class Service extends pulumi.ComponentResource {
                 networksAdvanced: [{ name: args.networkName }],
                 restart: args.restart ?? "unless-stopped",
                 labels: Object.entries(labels).map(([label, value]) => ({ label, value })),
+                ...(args.volumes === undefined
+                    ? {}
+                    : { volumes: args.volumes.map((volume) => ({ volumeName: volume.name, containerPath: volume.path })) }),
             },
-            { parent: this, deleteBeforeReplace: true },
+            // The component's dependencies, such as a migration command, must finish before the container is created.
+            { parent: this, deleteBeforeReplace: true, ...(opts?.dependsOn === undefined ? {} : { dependsOn: opts.dependsOn }) },
         );
 
         this.registerOutputs({ container: this.container });

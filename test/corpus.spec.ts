@@ -15,7 +15,7 @@ import { parse as parseYaml, stringify } from "yaml";
 const ROOT = path.resolve(__dirname, "..", "..");
 const CHECK = path.join(ROOT, "dist", "cli", "check.js");
 const CORPUS = path.join(ROOT, "test", "corpus");
-const PARALLEL_RUNS = 3;
+const PARALLEL_RUNS = 2;
 
 interface Case {
     /** What is wrong with the input. */
