@@ -8,9 +8,9 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 
+import { DOCKER_HOST_PATTERN } from "../model/labels";
 import { InputError } from "../model/units";
 import type { ServiceSpec } from "../stacks/schema";
-import { DOCKER_HOST_PATTERN } from "./node";
 
 /** Path of the migrate command relative to the project root, where Pulumi runs local commands. */
 export const MIGRATE_SCRIPT = "dist/cli/migrate.js";
