@@ -43,21 +43,29 @@ const deployment = new Node(nodeName, {
     ...(migrations === undefined ? {} : { migrations }),
 });
 
-/** Reads `bev:migrations`; undefined when absent or written for another plan than this stack deploys. */
+/**
+ * Reads `bev:migrations`; undefined when absent or written for another plan than this stack
+ * deploys, as when the check runs another plan or inventory with `--plan` or `--inventory`.
+ */
 function readMigrations(): MigrationsConfig | undefined {
     const raw = config.getObject<{ plan?: unknown }>("migrations");
     if (raw === undefined) {
         return undefined;
     }
-    const target = typeof raw.plan === "string" ? inventory.plans[raw.plan] : undefined;
-    if (target === undefined) {
-        throw new InputError(
-            "config bev:migrations.plan",
-            `unknown plan ${JSON.stringify(raw.plan)} in ${inventory.source}: expected one of ${Object.keys(inventory.plans).join(", ")}`,
-        );
+    if (typeof raw.plan !== "string") {
+        throw new InputError("config bev:migrations.plan", `invalid plan ${JSON.stringify(raw.plan)}: expected the name of a plan`);
     }
-    const parsed = parseMigrationsConfig(raw, nodeName, target.filter((service) => service.node === nodeName), "config bev:migrations");
-    return parsed.plan === planName ? parsed : undefined;
+    if (raw.plan !== planName) {
+        if (inventory.plans[raw.plan] === undefined) {
+            pulumi.log.warn(
+                `bev:migrations names plan "${raw.plan}", which ${inventory.source} does not have, so no moves are declared. ` +
+                    `Expected one of ${Object.keys(inventory.plans).join(", ")}.`,
+            );
+        }
+        return undefined;
+    }
+    const target = inventory.plans[planName];
+    return parseMigrationsConfig(raw, nodeName, target.filter((service) => service.node === nodeName), "config bev:migrations");
 }
 
 export const capacity = deployment.capacity;

@@ -34,6 +34,7 @@ interface PlanCliOptions {
     timeLimit: string;
     output?: string;
     outputPlan: string;
+    movesOutput?: string;
     json?: boolean;
 }
 
@@ -90,6 +91,20 @@ function writeOutput(file: string, inventory: Inventory, services: ServiceSpec[]
     }
 }
 
+/** Writes the ordered moves as the list `npm run migrate -- --moves FILE` reads. */
+function writeMoves(file: string, result: PlanResult): void {
+    if (result.attempt.status !== "found") {
+        return;
+    }
+    const moves = result.attempt.solution.order.moves.map(({ service, from, to }) => ({ service, from, to }));
+    const header = "# Written by npm run plan: the moves in order, for npm run migrate -- --moves.\n";
+    try {
+        fs.writeFileSync(file, header + stringifyYaml(moves, { lineWidth: 0 }));
+    } catch (error) {
+        throw new InputError("--moves-output", `cannot write ${file}: ${(error as Error).message}`);
+    }
+}
+
 async function main(argv: string[]): Promise<number> {
     const command = new Command("plan")
         .description(
@@ -114,6 +129,7 @@ async function main(argv: string[]): Promise<number> {
         .option("--time-limit <seconds>", "time limit of each MILP solve, in seconds", String(DEFAULT_PLAN_OPTIONS.timeLimitSeconds))
         .option("--output <file>", "write an inventory YAML with the nodes and the planned placement, if it meets the targets")
         .option("--output-plan <name>", "name of the plan in the --output file", "planned")
+        .option("--moves-output <file>", "write the ordered moves as YAML for npm run migrate -- --moves, if the targets are met")
         .option("--json", "print the result as JSON")
         .exitOverride()
         .configureOutput({ writeErr: (text) => process.stderr.write(text) });
@@ -144,6 +160,9 @@ async function main(argv: string[]): Promise<number> {
         const result = await plan(problem, { ...DEFAULT_PLAN_OPTIONS, solver: options.solver, timeLimitSeconds });
         if (options.output !== undefined) {
             writeOutput(options.output, inventory, start.services, result, options.outputPlan, start.description);
+        }
+        if (options.movesOutput !== undefined) {
+            writeMoves(options.movesOutput, result);
         }
         report = {
             start: start.description,

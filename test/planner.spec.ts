@@ -4,6 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 
+import { readMovesFile } from "../migrate/moves";
 import { lowerBoundMoves, minimumItemsToCover } from "../planner/bounds";
 import { solveHeuristic } from "../planner/heuristic";
 import { chooseStartingPoint, plannedInventory, toProblem } from "../planner/inventory";
@@ -507,6 +508,16 @@ describe("npm run plan", () => {
         const checked = run(CHECK, "--inventory", file, "--plan", "planned");
         assert.equal(checked.status, 0, checked.stdout + checked.stderr);
         assert.match(checked.stdout, /^PASSED: .*\(0 advisory warning\(s\)\)$/m);
+    });
+
+    it("writes the moves as the migrate command reads them", () => {
+        const file = path.join(dir, "moves.yaml");
+        const planned = run(PLAN, "--moves-output", file);
+        assert.equal(planned.status, 0, planned.stderr);
+        const moves = readMovesFile(file);
+        assert.equal(moves.length, 13);
+        assert.deepEqual(moves[0], { service: "avatar-system", from: "thanos", to: "starlord" });
+        assert.deepEqual(moves.at(-1), { service: "traefik", from: "oracle1", to: "starlord" });
     });
 
     it("gives a moved multi-GPU service free cards", () => {
