@@ -143,13 +143,16 @@ export async function runCheckWithPolicies(options: CheckOptions): Promise<Check
 
 function withOverrides(stack: StackConfig, options: CheckOptions): StackConfig {
     const config = { ...stack.config };
+    const structured = new Set(stack.structured);
     if (options.plan !== undefined) {
         config["bev:plan"] = options.plan;
+        structured.delete("bev:plan");
     }
     if (options.inventory !== undefined) {
         config["bev:inventory"] = path.resolve(options.inventory);
+        structured.delete("bev:inventory");
     }
-    return { ...stack, config };
+    return { ...stack, config, structured };
 }
 
 interface StackInput {
@@ -164,6 +167,9 @@ function resolveStackInput(stack: StackConfig, projectDir: string, planFromFlag:
         if (value === undefined || value === "") {
             throw new InputError(`${stack.file}: config.${key}`, `missing; set it with \`pulumi config set ${key} <value> --stack ${stack.name}\``);
         }
+        if (stack.structured.has(key)) {
+            throw new InputError(`${stack.file}: config.${key}`, `expected a plain value, got ${value}`);
+        }
         return value;
     };
     const node = required("bev:node");
@@ -177,6 +183,9 @@ function resolveStackInput(stack: StackConfig, projectDir: string, planFromFlag:
         );
     }
     const inventoryFile = stack.config["bev:inventory"];
+    if (inventoryFile !== undefined && stack.structured.has("bev:inventory")) {
+        throw new InputError(`${stack.file}: config.bev:inventory`, `expected a file path, got ${inventoryFile}`);
+    }
     const inventory = loadInventory(inventoryFile === undefined ? undefined : path.resolve(projectDir, inventoryFile));
     if (inventory.nodes[node] === undefined) {
         throw new InputError(

@@ -13,6 +13,8 @@ export interface StackConfig {
     name: string;
     /** Stack config with namespaced keys, such as `bev:node`. */
     config: Record<string, string>;
+    /** Keys whose value is a mapping or a list, passed to the program as JSON text. */
+    structured: Set<string>;
     file: string;
 }
 
@@ -62,6 +64,7 @@ export function readStackConfig(projectDir: string, project: string, stack: stri
         throw new InputError(`${file}: config`, "expected a mapping of config keys to values");
     }
     const config: Record<string, string> = {};
+    const structured = new Set<string>();
     for (const [key, value] of Object.entries(section)) {
         const namespaced = key.includes(":") ? key : `${project}:${key}`;
         if (value !== null && typeof value === "object" && "secure" in value) {
@@ -72,6 +75,9 @@ export function readStackConfig(projectDir: string, project: string, stack: stri
         }
         // Structured values reach the program as JSON text, as the Pulumi CLI passes them.
         config[namespaced] = typeof value === "object" ? JSON.stringify(value) : String(value);
+        if (typeof value === "object") {
+            structured.add(namespaced);
+        }
     }
-    return { name: stack, config, file };
+    return { name: stack, config, structured, file };
 }
