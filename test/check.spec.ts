@@ -126,6 +126,10 @@ describe("npm run check", () => {
     describe("on bad input", () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bev-check-"));
 
+        after(() => {
+            fs.rmSync(dir, { recursive: true, force: true });
+        });
+
         it("exits 2 naming the path and value of a malformed inventory", () => {
             const file = path.join(dir, "inventory.yaml");
             fs.writeFileSync(
@@ -176,6 +180,7 @@ describe("npm run check", () => {
                 "config:\n  bev:node: thanos\n  bev:plan: current\n  bev:dockerHost: ftp://thanos\n",
             );
             const run = spawnSync(process.execPath, [CHECK], { cwd: project, encoding: "utf8" });
+            fs.rmSync(project, { recursive: true, force: true });
             assert.equal(run.status, 2, run.stderr);
             assert.match(run.stderr, /Pulumi\.thanos\.yaml: config\.bev:dockerHost: invalid Docker host "ftp:\/\/thanos"/);
         });

@@ -62,9 +62,11 @@ describe("shipped inventory", () => {
     });
 
     it("reads back from YAML unchanged", () => {
-        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "bev-")), "inventory.yaml");
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bev-"));
+        const file = path.join(dir, "inventory.yaml");
         fs.writeFileSync(file, stringify(shippedInventory));
         const fromFile = readInventoryFile(file);
+        fs.rmSync(dir, { recursive: true, force: true });
         assert.deepEqual(fromFile.plans, loadInventory().plans);
         assert.deepEqual(fromFile.nodes, loadInventory().nodes);
     });
@@ -141,6 +143,10 @@ describe("parseInventory", () => {
 
 describe("readInventoryFile", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bev-inventory-"));
+
+    after(() => {
+        fs.rmSync(dir, { recursive: true, force: true });
+    });
 
     it("names the line of a YAML syntax error", () => {
         const file = path.join(dir, "broken.yaml");
