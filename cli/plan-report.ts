@@ -28,6 +28,11 @@ export interface PlanReport {
     written: boolean;
     /** Name of the plan in the output file. */
     outputPlan: string;
+    /**
+     * Stacks the check of the output file must name: the inventory's nodes, for an inventory of
+     * the user's own whose nodes may lack some of the project's stacks. Undefined for the shipped one.
+     */
+    checkStacks?: string[];
 }
 
 function table(header: string[], rows: string[][], rightAligned: Set<number>): string[] {
@@ -187,7 +192,11 @@ export function formatPlanReport(report: PlanReport): string {
         }
         if (report.output !== undefined && report.written) {
             lines.push("", `Wrote ${report.output} with plan \`${report.outputPlan}\`; check it with:`);
-            lines.push(`  npm run check -- --inventory ${report.output} --plan ${report.outputPlan}`);
+            const stacks = report.checkStacks === undefined ? "" : ` --stack ${report.checkStacks.join(",")}`;
+            lines.push(`  npm run check -- --inventory ${report.output} --plan ${report.outputPlan}${stacks}`);
+            if (report.checkStacks !== undefined) {
+                lines.push("  (each node needs a Pulumi.<node>.yaml stack file naming it in bev:node)");
+            }
         }
         verdict = `PLANNED: ${solution.moves} move(s), every node within the targets.`;
     } else {

@@ -17,6 +17,7 @@ import { DEFAULT_PLAN_OPTIONS, PlanResult, SolverChoice, plan } from "../planner
 import { DEFAULT_TARGETS, Problem, Targets, currentPlacement, usageOf } from "../planner/problem";
 import { loadInventory } from "../stacks/inventory";
 import type { Inventory, ServiceSpec } from "../stacks/schema";
+import { createParentFolders } from "./files";
 import { HandPlan, PlanReport, formatPlanReport } from "./plan-report";
 
 const EXIT_TARGET_IMPOSSIBLE = 1;
@@ -82,9 +83,10 @@ function writeOutput(file: string, inventory: Inventory, services: ServiceSpec[]
     }
     const raw = plannedInventory(inventory, services, result.attempt.solution.placement, planName);
     const header =
-        `# Written by npm run plan: plan \`${planName}\` places the services of ${start}\n` +
-        `# with the fewest moves that keep every node within the targets.\n`;
+        `# Written by npm run plan: plan \`${planName}\` is the placement with the fewest moves that keeps\n` +
+        `# every node within the targets. Starting point: ${start}\n`;
     try {
+        createParentFolders(file);
         fs.writeFileSync(file, header + stringifyYaml(raw, { lineWidth: 0 }));
     } catch (error) {
         throw new InputError("--output", `cannot write ${file}: ${(error as Error).message}`);
@@ -99,6 +101,7 @@ function writeMoves(file: string, result: PlanResult): void {
     const moves = result.attempt.solution.order.moves.map(({ service, from, to }) => ({ service, from, to }));
     const header = "# Written by npm run plan: the moves in order, for npm run migrate -- --moves.\n";
     try {
+        createParentFolders(file);
         fs.writeFileSync(file, header + stringifyYaml(moves, { lineWidth: 0 }));
     } catch (error) {
         throw new InputError("--moves-output", `cannot write ${file}: ${(error as Error).message}`);
@@ -172,6 +175,7 @@ async function main(argv: string[]): Promise<number> {
             ...(options.output === undefined ? {} : { output: options.output }),
             written: options.output !== undefined && result.attempt.status === "found",
             outputPlan: options.outputPlan,
+            ...(options.inventory === undefined ? {} : { checkStacks: Object.keys(inventory.nodes) }),
         };
     } catch (error) {
         if (error instanceof InputError) {

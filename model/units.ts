@@ -42,7 +42,7 @@ const SIZE_ACCEPTED =
 export function parseSizeMiB(value: unknown, where: string, numberUnit?: "MiB" | "GiB"): number {
     if (typeof value === "number") {
         if (numberUnit === undefined) {
-            throw new InputError(where, `invalid size ${value}: a size must be a string with a unit, such as "${value}m"`);
+            throw new InputError(where, `invalid size ${value}: a size must be a string with a unit, such as "${value === 0 ? 1 : value}m"`);
         }
         if (!/^\d+(\.\d+)?$/.test(String(value))) {
             throw new InputError(where, `invalid size ${value} ${numberUnit}: expected a plain number of ${numberUnit} above 0`);

@@ -12,6 +12,9 @@ import { z } from "zod";
 import type { GpuCapacity, NodeCapacity } from "../model/capacity";
 import { InputError, formatCores, formatGiB, parseCpuMillicores, parseSizeMiB } from "../model/units";
 
+/** Smallest memory limit the Docker daemon accepts (6 MiB in Docker's Linux daemon). */
+const DOCKER_MIN_MEMORY_MIB = 6;
+
 /** Names Docker accepts for containers, kept to lower case so they also work as Pulumi names. */
 const NAME_PATTERN = /^[a-z0-9][a-z0-9_.-]*$/;
 
@@ -180,6 +183,13 @@ function resolveService(service: z.output<typeof serviceSchema>, nodes: Record<s
         );
     }
     const memoryMiB = parseSizeMiB(service.memory, `${where}.memory`);
+    if (memoryMiB < DOCKER_MIN_MEMORY_MIB) {
+        throw new InputError(
+            `${where}.memory`,
+            `memory limit ${JSON.stringify(service.memory)} of "${service.name}" is below Docker's minimum of ` +
+                `${DOCKER_MIN_MEMORY_MIB} MiB, so the container would not be created: raise it to at least "${DOCKER_MIN_MEMORY_MIB}m"`,
+        );
+    }
     const cpuMillicores = parseCpuMillicores(service.cpus, `${where}.cpus`);
     if (cpuMillicores > node.cpuMillicores) {
         throw new InputError(

@@ -6,6 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 
 import { InputError } from "../../model/units";
+import { createParentFolders } from "../files";
 import type { CheckRun } from "../offline-check";
 import { formatAnnotations, formatStepSummary } from "./github";
 import { buildJUnitReport } from "./junit";
@@ -67,9 +68,8 @@ export function writeOutputs(run: CheckRun, options: OutputOptions, locator: Sit
 
 function prepareFolder(option: string, file: string): void {
     try {
-        const folder = path.dirname(path.resolve(file));
-        fs.mkdirSync(folder, { recursive: true });
-        fs.accessSync(folder, fs.constants.W_OK);
+        createParentFolders(file);
+        fs.accessSync(path.dirname(path.resolve(file)), fs.constants.W_OK);
     } catch (error) {
         throw cannotWrite(option, file, error);
     }

@@ -1,0 +1,26 @@
+/**
+ * Creates the folder of an output file, one level at a time.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+/**
+ * Creates the missing folders above `file`, from the nearest existing one down, and throws the
+ * file system's error when one cannot be created. `mkdirSync` with `recursive: true` is avoided:
+ * on Node.js 20 it loops without end under /proc, where mkdir fails with ENOENT.
+ */
+export function createParentFolders(file: string): void {
+    const missing: string[] = [];
+    let folder = path.dirname(path.resolve(file));
+    while (!fs.existsSync(folder)) {
+        missing.unshift(folder);
+        const parent = path.dirname(folder);
+        if (parent === folder) {
+            break;
+        }
+        folder = parent;
+    }
+    for (const created of missing) {
+        fs.mkdirSync(created);
+    }
+}
