@@ -22,7 +22,9 @@ export const SHIPPED_SOURCE = "stacks/services.ts";
  * Syntax errors give a line and column. Throws `InputError` naming the file.
  */
 export function readInventoryFile(file: string): Inventory {
-    const source = path.relative(process.cwd(), path.resolve(file)) || file;
+    // A file under the working directory is named relative to it, any other by its absolute path.
+    const relative = path.relative(process.cwd(), path.resolve(file));
+    const source = relative === "" || relative.startsWith("..") || path.isAbsolute(relative) ? path.resolve(file) : relative;
     let text: string;
     try {
         text = fs.readFileSync(file, "utf8");
