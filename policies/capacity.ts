@@ -44,7 +44,12 @@ export function checkDimension(kind: DimensionKind, policyName: string, args: St
             );
             continue;
         }
-        byNode.set(node, [...(byNode.get(node) ?? []), container]);
+        const nodeContainers = byNode.get(node);
+        if (nodeContainers === undefined) {
+            byNode.set(node, [container]);
+        } else {
+            nodeContainers.push(container);
+        }
     }
 
     for (const [node, nodeContainers] of [...byNode].sort(([a], [b]) => a.localeCompare(b))) {

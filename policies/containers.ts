@@ -7,6 +7,7 @@
  * decide fails closed.
  */
 import type { PolicyResource } from "@pulumi/policy";
+import * as proxy from "@pulumi/policy/proxy";
 
 import type { Allocation } from "../model/capacity";
 import { NODE_LABEL, SERVICE_LABEL, VRAM_LABEL_PREFIX } from "../model/labels";
@@ -88,8 +89,45 @@ export function readContainers(resources: readonly PolicyResource[]): ContainerR
     return resources.filter((r) => r.type === CONTAINER_TYPE).map((r) => readContainer(r.urn, r.name, r.props));
 }
 
-/** Reads one container's limits, labels and GPU request from its input properties. */
+/**
+ * Readings by the properties object that the policy SDK's proxy wraps. Several policies receive
+ * proxies over one object (see `secrets.ts`), so each container is read once per request.
+ */
+const readings = new WeakMap<object, { name: string; reading: ContainerReading }>();
+// The key under which the SDK's property proxies return the object they wrap; untyped in its d.ts.
+const proxyTargetKey = (proxy as unknown as { getSpecialProxyTarget?: unknown }).getSpecialProxyTarget;
+
+/**
+ * Reads one container's limits, labels and GPU request from its input properties. The reading is
+ * frozen because policies share it when `props` is a policy SDK proxy.
+ */
 export function readContainer(urn: string, name: string, props: Record<string, unknown>): ContainerReading {
+    // A plain object may be changed by its caller between calls, so only SDK proxies are cached.
+    const target = typeof proxyTargetKey === "string" ? props[proxyTargetKey] : undefined;
+    if (target === null || typeof target !== "object") {
+        return parseContainer(urn, name, props);
+    }
+    const cached = readings.get(target);
+    // Each resource has its own properties object, but the URN and name are checked anyway.
+    if (cached !== undefined && cached.reading.urn === urn && cached.name === name) {
+        return cached.reading;
+    }
+    const reading = deepFreeze(parseContainer(urn, name, props));
+    readings.set(target, { name, reading });
+    return reading;
+}
+
+function deepFreeze<T>(value: T): T {
+    if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
+        Object.freeze(value);
+        for (const item of Object.values(value)) {
+            deepFreeze(item);
+        }
+    }
+    return value;
+}
+
+function parseContainer(urn: string, name: string, props: Record<string, unknown>): ContainerReading {
     const problems: Problem[] = [];
     const what = describeContainer(name, urn);
 

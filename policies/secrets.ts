@@ -6,6 +6,14 @@
  * cannot tell a secret from plain text. This module wraps the SDK's `deserializeProperties` and
  * records, for each properties object it returns, the paths that arrived as secrets. Only the
  * properties named in `TRACKED_PROPERTIES` are walked, which keeps the cost per resource small.
+ *
+ * The wrapper also returns one properties object per protobuf Struct. The SDK deserializes a
+ * resource's properties again for every policy: 8 times per Analyze call and 5 times per
+ * resource in AnalyzeStack for this pack. A Struct of a received request is not changed
+ * afterwards, so its deserialized properties are the same each time, and the policies share them.
+ * Each policy still gets its own unknown-checking proxy over them, so unknown values fail closed as
+ * before. Policies must therefore never modify `props`. They read them through `readProperty`,
+ * which copies.
  */
 import * as deserialize from "@pulumi/policy/deserialize";
 import * as proxy from "@pulumi/policy/proxy";
@@ -16,6 +24,8 @@ import type * as structproto from "google-protobuf/google/protobuf/struct_pb";
 const TRACKED_PROPERTIES = ["envs"];
 
 const secretPaths = new WeakMap<object, Set<string>>();
+/** Deserialized properties by the Struct they came from; entries go when the request is collected. */
+const deserialized = new WeakMap<structproto.Struct, Record<string, unknown>>();
 
 type Deserialize = (struct: structproto.Struct, proxySecrets: boolean) => Record<string, unknown>;
 
@@ -29,6 +39,11 @@ export const secretTrackingActive = typeof original === "function" && typeof pro
 
 if (secretTrackingActive) {
     sdk.deserializeProperties = (struct, proxySecrets) => {
+        // Only the plain form is shared. With proxySecrets, the SDK wraps secrets for remediation.
+        const cached = proxySecrets ? undefined : deserialized.get(struct);
+        if (cached !== undefined) {
+            return cached;
+        }
         const props = original(struct, proxySecrets);
         if (props !== null && typeof props === "object") {
             const found = new Set<string>();
@@ -39,6 +54,9 @@ if (secretTrackingActive) {
                 }
             }
             secretPaths.set(props, found);
+            if (!proxySecrets) {
+                deserialized.set(struct, props);
+            }
         }
         return props;
     };
