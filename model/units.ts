@@ -12,7 +12,7 @@ export class InputError extends Error {
     constructor(
         /** Location of the value, such as `inventory.yaml: plans.current[3].memory`. */
         readonly where: string,
-        /** What is wrong and what is accepted, without the location. */
+        /** Description of the problem and of the accepted values, without the location. */
         readonly detail: string,
     ) {
         super(`${where}: ${detail}`);
