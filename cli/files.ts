@@ -5,8 +5,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 
 /**
- * Creates the missing folders above `file`, from the nearest existing one down, and throws the
- * file system's error when one cannot be created. `mkdirSync` with `recursive: true` is avoided:
+ * Creates the missing folders above `file`, from the nearest existing one down. Throws when that
+ * one is a file, or with the file system's error when a folder cannot be created. `mkdirSync` with `recursive: true` is avoided:
  * on Node.js 20 it loops without end under /proc, where mkdir fails with ENOENT.
  */
 export function createParentFolders(file: string): void {
@@ -19,6 +19,9 @@ export function createParentFolders(file: string): void {
             break;
         }
         folder = parent;
+    }
+    if (!fs.statSync(folder).isDirectory()) {
+        throw new Error(`${folder} is not a folder`);
     }
     for (const created of missing) {
         fs.mkdirSync(created);
