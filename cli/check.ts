@@ -6,16 +6,16 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 
-import { Command, CommanderError, Option } from "commander";
+import { Command, Option } from "commander";
 
 import { InputError } from "../model/units";
+import { EXIT_BAD_INPUT, parseCommandLine } from "./command-line";
 import { formatRequestedAnnotations, prepareOutputs, writeOutputs } from "./formats/outputs";
 import { SiteLocator } from "./formats/sites";
 import { CheckRun, runCheckWithPolicies } from "./offline-check";
 import { formatReport } from "./report";
 
 const EXIT_FAILED_POLICY = 1;
-const EXIT_BAD_INPUT = 2;
 const EXIT_INTERNAL_ERROR = 3;
 
 const packageRoot = path.resolve(__dirname, "..", "..");
@@ -33,17 +33,11 @@ async function main(argv: string[]): Promise<number> {
         .option("--json", "print the result as JSON")
         .option("--junit <file>", "also write a JUnit XML report: one test suite per stack, one test case per policy")
         .option("--sarif <file>", "also write a SARIF 2.1.0 log: one result per violation, at its inventory entry")
-        .option("--github-annotations", "also print a GitHub Actions ::error or ::warning command per violation")
-        .exitOverride()
-        .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+        .option("--github-annotations", "also print a GitHub Actions ::error or ::warning command per violation");
 
-    try {
-        command.parse(argv, { from: "user" });
-    } catch (error) {
-        if (error instanceof CommanderError) {
-            return error.exitCode === 0 ? 0 : EXIT_BAD_INPUT;
-        }
-        throw error;
+    const stop = parseCommandLine(command, argv);
+    if (stop !== undefined) {
+        return stop;
     }
     const options = command.opts<{
         stack?: string[];

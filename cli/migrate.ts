@@ -7,16 +7,16 @@
  * left as it was or rolled back. 2 on bad input or usage. 3 when a rollback failed or the
  * command itself failed.
  */
-import { Command, CommanderError } from "commander";
+import { Command } from "commander";
 
 import { InputError, parseCpuMillicores, parseSizeMiB } from "../model/units";
 import type { LimitOverrides } from "../migrate/container-config";
 import { DockerNode, connectNode, dockerOptions } from "../migrate/docker";
 import { CONTAINER_NAME_PATTERN, NODE_NAME_PATTERN, readMovesFile } from "../migrate/moves";
 import { MigrationError, Move, migrateService } from "../migrate/runbook";
+import { EXIT_BAD_INPUT, parseCommandLine } from "./command-line";
 
 const EXIT_MIGRATION_FAILED = 1;
-const EXIT_BAD_INPUT = 2;
 const EXIT_INTERNAL_ERROR = 3;
 
 /** Default helper image: busybox provides `tar`, `find`, `stat` and `sha256sum`. */
@@ -138,17 +138,11 @@ async function main(argv: string[]): Promise<number> {
         .option("--memory <size>", "memory limit on the target instead of the source's, such as 3g")
         .option("--cpus <cores>", "CPU limit on the target instead of the source's, such as 1.5")
         .option("--network-map <source=target>", "network on the target for a source network (default: bev-FROM=bev-TO)", collect)
-        .option("--hand-over", "remove the started target container, keeping its volumes, for the deployment to create its own")
-        .exitOverride()
-        .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+        .option("--hand-over", "remove the started target container, keeping its volumes, for the deployment to create its own");
 
-    try {
-        command.parse(argv, { from: "user" });
-    } catch (error) {
-        if (error instanceof CommanderError) {
-            return error.exitCode === 0 ? 0 : EXIT_BAD_INPUT;
-        }
-        throw error;
+    const stop = parseCommandLine(command, argv);
+    if (stop !== undefined) {
+        return stop;
     }
     const options = command.opts<Options>();
 

@@ -8,7 +8,7 @@
  */
 import * as fs from "node:fs";
 
-import { Command, CommanderError, Option } from "commander";
+import { Command, Option } from "commander";
 import { stringify as stringifyYaml } from "yaml";
 
 import { InputError } from "../model/units";
@@ -17,11 +17,11 @@ import { DEFAULT_PLAN_OPTIONS, PlanResult, SolverChoice, plan } from "../planner
 import { DEFAULT_TARGETS, Problem, Targets, currentPlacement, usageOf } from "../planner/problem";
 import { loadInventory } from "../stacks/inventory";
 import type { Inventory, ServiceSpec } from "../stacks/schema";
+import { EXIT_BAD_INPUT, parseCommandLine } from "./command-line";
 import { createParentFolders } from "./files";
 import { HandPlan, PlanReport, formatPlanReport } from "./plan-report";
 
 const EXIT_TARGET_IMPOSSIBLE = 1;
-const EXIT_BAD_INPUT = 2;
 const EXIT_INTERNAL_ERROR = 3;
 
 interface PlanCliOptions {
@@ -133,17 +133,11 @@ async function main(argv: string[]): Promise<number> {
         .option("--output <file>", "write an inventory YAML with the nodes and the planned placement, if it meets the targets")
         .option("--output-plan <name>", "name of the plan in the --output file", "planned")
         .option("--moves-output <file>", "write the ordered moves as YAML for npm run migrate -- --moves, if the targets are met")
-        .option("--json", "print the result as JSON")
-        .exitOverride()
-        .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+        .option("--json", "print the result as JSON");
 
-    try {
-        command.parse(argv, { from: "user" });
-    } catch (error) {
-        if (error instanceof CommanderError) {
-            return error.exitCode === 0 ? 0 : EXIT_BAD_INPUT;
-        }
-        throw error;
+    const stop = parseCommandLine(command, argv);
+    if (stop !== undefined) {
+        return stop;
     }
     const options = command.opts<PlanCliOptions>();
 
