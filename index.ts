@@ -44,8 +44,8 @@ const deployment = new Node(nodeName, {
 });
 
 /**
- * Reads `bev:migrations`; undefined when absent or written for another plan than this stack
- * deploys, as when the check runs another plan or inventory with `--plan` or `--inventory`.
+ * Reads `bev:migrations`. Returns undefined when it is absent or names another plan than this
+ * stack deploys, which happens when the check runs another plan with `--plan` or `--inventory`.
  */
 function readMigrations(): MigrationsConfig | undefined {
     const raw = config.getObject<{ plan?: unknown }>("migrations");

@@ -2,8 +2,8 @@
  * Tells which input properties the engine sent as Pulumi secrets.
  *
  * The engine marshals a secret as an object tagged with Pulumi's secret signature, but
- * `@pulumi/policy` 1.21 unwraps those objects before a policy sees the properties, so a policy
- * cannot tell a secret from plain text. This module wraps the SDK's `deserializeProperties` and
+ * `@pulumi/policy` 1.21 unwraps those objects before it passes the properties to a policy, so a
+ * policy cannot tell a secret from plain text. This module wraps the SDK's `deserializeProperties` and
  * records, for each properties object it returns, the paths that arrived as secrets. Only the
  * properties named in `TRACKED_PROPERTIES` are walked, which keeps the cost per resource small.
  *

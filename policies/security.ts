@@ -16,18 +16,19 @@ import { secretPathsOf, secretTrackingActive } from "./secrets";
 
 /**
  * Runs `check` on Docker containers only, with a reader that turns unknown values into
- * violations. `check` reports its own findings through `report`.
+ * violations. `subject` names the container in messages, and `check` reports its findings
+ * through `report`.
  */
 function forContainers(
-    check: (read: (property: string) => unknown, what: string, args: ResourceValidationArgs, report: ReportViolation) => void,
+    check: (read: (property: string) => unknown, subject: string, args: ResourceValidationArgs, report: ReportViolation) => void,
 ): ResourceValidationPolicy["validateResource"] {
     return (args, report) => {
         if (args.type !== CONTAINER_TYPE) {
             return;
         }
-        const what = describeContainer(args.name, args.urn);
+        const subject = describeContainer(args.name, args.urn);
         const problems: Problem[] = [];
-        check((property) => readProperty(args.props, property, what, problems), what, args, report);
+        check((property) => readProperty(args.props, property, subject, problems), subject, args, report);
         for (const problem of problems) {
             report(problem.message);
         }
@@ -38,15 +39,15 @@ export const noPrivilegedContainers: ResourceValidationPolicy = {
     name: "no-privileged-containers",
     description: "No container may run privileged: it would have every device and capability of its node.",
     enforcementLevel: "mandatory",
-    validateResource: forContainers((read, what, _args, report) => {
+    validateResource: forContainers((read, subject, _args, report) => {
         const privileged = read("privileged");
         if (privileged === true) {
             report(
-                `${what} runs privileged, which gives it every device and kernel capability of its node. ` +
+                `${subject} runs privileged, which gives it every device and kernel capability of its node. ` +
                     "Remove `privileged` and grant only the capabilities or devices it needs.",
             );
         } else if (privileged !== undefined && privileged !== false && privileged !== UNREADABLE) {
-            report(`${what}: invalid \`privileged\` ${JSON.stringify(privileged)}: expected true or false.`);
+            report(`${subject}: invalid \`privileged\` ${JSON.stringify(privileged)}: expected true or false.`);
         }
     }),
 };
@@ -69,9 +70,9 @@ export function exposedSocket(hostPath: string): string | undefined {
 
 export const noDockerSocketMount: ResourceValidationPolicy = {
     name: "no-docker-socket-mount",
-    description: "No container may mount the Docker socket: whoever controls it controls every container on the node.",
+    description: "No container may mount the Docker socket, because access to it gives control of every container on the node.",
     enforcementLevel: "mandatory",
-    validateResource: forContainers((read, what, _args, report) => {
+    validateResource: forContainers((read, subject, _args, report) => {
         const sources: { property: string; hostPath: unknown }[] = [];
         const volumes = read("volumes");
         if (Array.isArray(volumes)) {
@@ -88,7 +89,7 @@ export const noDockerSocketMount: ResourceValidationPolicy = {
             const exposed = typeof hostPath === "string" ? exposedSocket(hostPath) : undefined;
             if (exposed !== undefined) {
                 report(
-                    `${what} mounts the host path in \`${property}\`: ${exposed}, and root on the node follows from it. ` +
+                    `${subject} mounts the host path in \`${property}\`: ${exposed}, and root on the node follows from it. ` +
                         "Remove the mount; give monitoring tools a read-only API proxy instead.",
                 );
             }
@@ -98,9 +99,9 @@ export const noDockerSocketMount: ResourceValidationPolicy = {
 
 /** Namespace properties of a container and the value that shares the host's namespace. */
 const HOST_NAMESPACES = [
-    { property: "networkMode", what: "network" },
-    { property: "pidMode", what: "PID" },
-    { property: "ipcMode", what: "IPC" },
+    { property: "networkMode", namespace: "network" },
+    { property: "pidMode", namespace: "PID" },
+    { property: "ipcMode", namespace: "IPC" },
 ];
 
 interface HostNamespaceConfig {
@@ -121,7 +122,7 @@ export const noHostNamespacesOnSharedNodes: ResourceValidationPolicy = {
             },
         },
     },
-    validateResource: forContainers((read, what, args, report) => {
+    validateResource: forContainers((read, subject, args, report) => {
         const dedicated = new Set(args.getConfig<HostNamespaceConfig>().dedicatedNodes ?? []);
         const hostModes = HOST_NAMESPACES.filter(({ property }) => read(property) === "host");
         if (hostModes.length === 0) {
@@ -132,9 +133,9 @@ export const noHostNamespacesOnSharedNodes: ResourceValidationPolicy = {
             return;
         }
         const where = node === undefined ? `a node it does not name with a \`${NODE_LABEL}\` label` : `shared node ${node}`;
-        for (const { property, what: namespace } of hostModes) {
+        for (const { property, namespace } of hostModes) {
             report(
-                `${what} uses the host's ${namespace} namespace (\`${property}: "host"\`) on ${where}, ` +
+                `${subject} uses the host's ${namespace} namespace (\`${property}: "host"\`) on ${where}, ` +
                     "so it can reach every other container's traffic or processes there. " +
                     `Use a bridge network and the container's own namespace, or list the node in \`dedicatedNodes\`.`,
             );
@@ -157,7 +158,7 @@ const SECRET_VALUES: { pattern: RegExp; kind: string }[] = [
 
 /**
  * Returns why an `envs` entry (`NAME=value`) looks like a credential, or undefined. Empty values
- * and `*_FILE` variables, which name a file that holds the secret, are not credentials.
+ * and `*_FILE` variables, which name the file that contains the secret, are not credentials.
  */
 export function secretLookingEntry(entry: string, allowedNames: ReadonlySet<string>): string | undefined {
     const equals = entry.indexOf("=");
@@ -194,13 +195,13 @@ export const noPlaintextSecrets: ResourceValidationPolicy = {
             },
         },
     },
-    validateResource: forContainers((read, what, args, report) => {
+    validateResource: forContainers((read, subject, args, report) => {
         const envs = read("envs");
         if (envs === undefined || envs === UNREADABLE) {
             return;
         }
         if (!Array.isArray(envs)) {
-            report(`${what}: invalid \`envs\` ${JSON.stringify(envs)}: expected a list of NAME=value strings.`);
+            report(`${subject}: invalid \`envs\` ${JSON.stringify(envs)}: expected a list of NAME=value strings.`);
             return;
         }
         const allowed = new Set(args.getConfig<SecretConfig>().allowedNames ?? []);
@@ -216,12 +217,12 @@ export const noPlaintextSecrets: ResourceValidationPolicy = {
             const name = entry.split("=", 1)[0];
             if (!secretTrackingActive || secrets === undefined) {
                 report(
-                    `${what}: cannot verify that \`envs[${index}]\` (${name}) is a Pulumi secret, because this version of ` +
+                    `${subject}: cannot verify that \`envs[${index}]\` (${name}) is a Pulumi secret, because this version of ` +
                         "@pulumi/policy hides secrets from policies. The policy fails closed: pin @pulumi/policy ~1.21.0.",
                 );
             } else if (!secrets.has("envs") && !secrets.has(`envs[${index}]`)) {
                 report(
-                    `${what} sets \`envs[${index}]\` in plain text, and ${reason}. The value is stored unencrypted in the ` +
+                    `${subject} sets \`envs[${index}]\` in plain text, and ${reason}. The value is stored unencrypted in the ` +
                         "Pulumi state. Wrap it in pulumi.secret() or read it with config.requireSecret().",
                 );
             }
@@ -272,19 +273,19 @@ export const imagePinned: ResourceValidationPolicy = {
     name: "image-pinned",
     description: "Every container image must be pinned by an explicit tag other than `latest`, or by digest alone.",
     enforcementLevel: "mandatory",
-    validateResource: forContainers((read, what, _args, report) => {
+    validateResource: forContainers((read, subject, _args, report) => {
         const image = read("image");
         if (image === UNREADABLE) {
             return;
         }
         if (typeof image !== "string" || image === "") {
-            report(`${what}: no \`image\`, so Docker cannot tell what to run. Set it, such as image: "nginx:1.27.2".`);
+            report(`${subject}: no \`image\`, so Docker cannot tell which image to run. Set it, such as image: "nginx:1.27.2".`);
             return;
         }
         const reason = unpinnedImage(image);
         if (reason !== undefined) {
             report(
-                `${what} uses image ${JSON.stringify(image)}, which is not pinned: ${reason}. ` +
+                `${subject} uses image ${JSON.stringify(image)}, which is not pinned: ${reason}. ` +
                     'Name an explicit version tag, such as "nginx:1.27.2", or the digest alone, such as "nginx@sha256:<digest>".',
             );
         }
@@ -296,7 +297,7 @@ export const replaceDeleteFirst: ResourceValidationPolicy = {
     description:
         "GPU containers and containers with a fixed name must be replaced delete-first, so two copies never hold a GPU or a name at once.",
     enforcementLevel: "mandatory",
-    validateResource: forContainers((read, what, args, report) => {
+    validateResource: forContainers((read, subject, args, report) => {
         if (args.opts.deleteBeforeReplace) {
             return;
         }
@@ -313,7 +314,7 @@ export const replaceDeleteFirst: ResourceValidationPolicy = {
         }
         if (reasons.length > 0) {
             report(
-                `${what} is replaced create-first, but ${reasons.join(", and ")}. ` +
+                `${subject} is replaced create-first, but ${reasons.join(", and ")}. ` +
                     "Set the resource option deleteBeforeReplace: true.",
             );
         }
@@ -324,11 +325,11 @@ export const networkModeExplicit: ResourceValidationPolicy = {
     name: "network-mode-explicit",
     description: "Every container must set `networkMode`: left unset, each preview shows a change to bridge and a replacement.",
     enforcementLevel: "mandatory",
-    validateResource: forContainers((read, what, _args, report) => {
+    validateResource: forContainers((read, subject, _args, report) => {
         const mode = read("networkMode");
         if (mode === undefined || mode === "") {
             report(
-                `${what} leaves \`networkMode\` unset. The Docker provider then reads back "bridge" and shows a diff ` +
+                `${subject} leaves \`networkMode\` unset. The Docker provider then reads back "bridge" and shows a diff ` +
                     'that replaces the container on every deploy. Set networkMode: "bridge" (or the mode it needs).',
             );
         }

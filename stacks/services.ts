@@ -27,7 +27,7 @@ interface ServiceRow {
     assumed?: string;
 }
 
-/** Where a service keeps its state, and whether that state ties it to its node. */
+/** State of a service: its volumes, and whether they tie it to its node. */
 interface State {
     /** True for databases and brokers whose data lives on the node's disks. */
     pinned?: boolean;
@@ -222,12 +222,12 @@ function toService(row: ServiceRow, placement: Placement): RawService {
     if (MULTI_ARCH_IMAGES.has(repositoryOf(row.image))) {
         service.platforms = ["amd64", "arm64"];
     }
-    const kept = state[row.name];
-    if (kept?.pinned === true) {
+    const serviceState = state[row.name];
+    if (serviceState?.pinned === true) {
         service.pinned = true;
     }
-    if (kept !== undefined) {
-        service.volumes = kept.volumes.map((v) => ({ ...v }));
+    if (serviceState !== undefined) {
+        service.volumes = serviceState.volumes.map((v) => ({ ...v }));
     }
     if (row.assumed !== undefined) {
         service.assumed = row.assumed;
