@@ -2,10 +2,6 @@
  * Starts a CrossGuard policy pack the way the Pulumi CLI does and talks to it over Pulumi's
  * analyzer protocol: GetAnalyzerInfo, Configure, ConfigureStack, Analyze and AnalyzeStack.
  */
-import { ChildProcess, spawn } from "node:child_process";
-import * as path from "node:path";
-import { createInterface } from "node:readline";
-
 import * as grpc from "@grpc/grpc-js";
 import * as analyzerrpc from "@pulumi/pulumi/proto/analyzer_grpc_pb";
 import * as analyzerproto from "@pulumi/pulumi/proto/analyzer_pb";
@@ -13,6 +9,7 @@ import * as emptyproto from "google-protobuf/google/protobuf/empty_pb";
 import * as structproto from "google-protobuf/google/protobuf/struct_pb";
 
 import type { RecordedResource } from "./engine";
+import { LaunchedPack, launchCompiledPack, launchPack, stopPack } from "./pack-launch";
 
 export type EnforcementLevel = "advisory" | "mandatory" | "remediate" | "disabled";
 
@@ -59,73 +56,36 @@ const LEVEL_CODES: Record<EnforcementLevel, analyzerproto.EnforcementLevel> = {
     remediate: analyzerproto.EnforcementLevel.REMEDIATE,
 };
 
-// ts-node type-checks the pack before it listens, which takes minutes on a loaded machine.
-const START_TIMEOUT_MS = 300_000;
-
-/** Path of the SDK's policy pack launcher, the program the CLI runs for a Node.js pack. */
-function runPolicyPackScript(): string {
-    return path.join(path.dirname(require.resolve("@pulumi/pulumi/package.json")), "cmd", "run-policy-pack");
-}
-
 /** A running policy pack process and a gRPC client connected to it. */
 export class PolicyPackProcess {
     private constructor(
-        private readonly child: ChildProcess,
+        private readonly launched: LaunchedPack,
         private readonly client: analyzerrpc.AnalyzerClient,
-        private readonly stderr: string[],
     ) {}
 
-    /**
-     * Starts the pack in `packDir` as `node .../run-policy-pack <engine-address> <packDir>`,
-     * waits for the port it prints and connects to it.
-     */
+    /** Starts the pack in `packDir` through `run-policy-pack`, as the Pulumi CLI does (see `launchPack`). */
     static async start(packDir: string): Promise<PolicyPackProcess> {
-        const directory = path.resolve(packDir);
-        // The pack serves the analyzer and never calls the engine, so no engine listens at this address.
-        const engineAddress = "127.0.0.1:0";
-        const child = spawn(process.execPath, [runPolicyPackScript(), engineAddress, directory], {
-            cwd: directory,
-            stdio: ["ignore", "pipe", "pipe"],
-        });
-        const stderr: string[] = [];
-        child.stderr!.setEncoding("utf8").on("data", (chunk: string) => stderr.push(chunk));
+        return PolicyPackProcess.connect(launchPack(packDir));
+    }
 
-        const port = await new Promise<number>((resolve, reject) => {
-            const timer = setTimeout(() => {
-                child.kill();
-                reject(new Error(`Policy pack ${directory} printed no port within ${START_TIMEOUT_MS / 1000} s:\n${stderr.join("")}`));
-            }, START_TIMEOUT_MS);
-            const lines = createInterface({ input: child.stdout! });
-            lines.once("line", (line) => {
-                clearTimeout(timer);
-                const value = Number(line.trim());
-                if (Number.isInteger(value) && value > 0) {
-                    resolve(value);
-                } else {
-                    child.kill();
-                    reject(new Error(`Policy pack ${directory} printed ${JSON.stringify(line)} instead of a port`));
-                }
-            });
-            child.once("exit", (code, signal) => {
-                clearTimeout(timer);
-                reject(
-                    new Error(
-                        `Policy pack ${directory} exited (${signal ?? `code ${code}`}) before serving:\n${stderr.join("").trim()}`,
-                    ),
-                );
-            });
-        });
+    /** Starts the pack in `packDir` from its compiled entry point (see `launchCompiledPack`). */
+    static async startCompiled(packDir: string, entry: string): Promise<PolicyPackProcess> {
+        return PolicyPackProcess.connect(launchCompiledPack(packDir, entry));
+    }
 
+    /** Waits for a launched pack's port and connects to it. */
+    static async connect(launched: LaunchedPack): Promise<PolicyPackProcess> {
+        const port = await launched.port;
         const client = new analyzerrpc.AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), {
             "grpc.max_receive_message_length": 1024 * 1024 * 400,
             "grpc.max_send_message_length": 1024 * 1024 * 400,
         });
-        return new PolicyPackProcess(child, client, stderr);
+        return new PolicyPackProcess(launched, client);
     }
 
     /** Standard error output of the pack's process so far. */
     get errorOutput(): string {
-        return this.stderr.join("");
+        return this.launched.stderr.join("");
     }
 
     async getAnalyzerInfo(): Promise<AnalyzerInfo> {
@@ -226,12 +186,7 @@ export class PolicyPackProcess {
     /** Closes the connection and stops the pack's process. */
     async stop(): Promise<void> {
         this.client.close();
-        if (this.child.exitCode !== null || this.child.signalCode !== null) {
-            return;
-        }
-        const exited = new Promise<void>((resolve) => this.child.once("exit", () => resolve()));
-        this.child.kill("SIGTERM");
-        await exited;
+        await stopPack(this.launched);
     }
 
     private call<T>(send: (callback: (error: grpc.ServiceError | null, response: T) => void) => void): Promise<T> {
@@ -249,7 +204,7 @@ export class PolicyPackProcess {
 }
 
 /** Finds the provider resource a custom resource references as `<urn>::<id>`. */
-export function providerOf(resource: RecordedResource, byUrn: Map<string, RecordedResource>): RecordedResource | undefined {
+export function providerOf(resource: RecordedResource, byUrn: ReadonlyMap<string, RecordedResource>): RecordedResource | undefined {
     if (resource.provider === "") {
         return undefined;
     }

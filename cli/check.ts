@@ -62,6 +62,8 @@ async function main(argv: string[]): Promise<number> {
             projectDir,
             program: path.join(packageRoot, "dist", "index.js"),
             policyPack: path.join(packageRoot, "policies"),
+            // `npm run build` compiles and type-checks the pack with the program.
+            policyPackEntry: path.join(packageRoot, "dist", "policies", "index.js"),
             stacks: (options.stack ?? []).flatMap((s) => s.split(",")).filter((s) => s !== ""),
             ...(options.plan === undefined ? {} : { plan: options.plan }),
             ...(options.inventory === undefined ? {} : { inventory: options.inventory }),
@@ -73,7 +75,7 @@ async function main(argv: string[]): Promise<number> {
             process.stderr.write(`error: ${error.message}\n`);
             return EXIT_BAD_INPUT;
         }
-        process.stderr.write(`error: the check failed: ${(error as Error).stack ?? String(error)}\n`);
+        process.stderr.write(`error: the check failed: ${describeInternalError(error)}\n`);
         return EXIT_INTERNAL_ERROR;
     }
 
@@ -82,7 +84,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(options.json ? `${JSON.stringify(result, null, 2)}\n` : formatReport(result));
     process.stdout.write(formatRequestedAnnotations(run, options, locator));
     try {
-        writeOutputs(run, options, locator);
+        await writeOutputs(run, options, locator);
     } catch (error) {
         return reportInputError(error);
     }
@@ -98,9 +100,23 @@ function reportInputError(error: unknown): number {
     throw error;
 }
 
+/**
+ * Formats an unexpected error with its stack. Errors made while a program runs carry no stack
+ * frames (see `recordStack`), so for those the text adds how to record them.
+ */
+function describeInternalError(error: unknown): string {
+    if (!(error instanceof Error)) {
+        return String(error);
+    }
+    const stack = error.stack ?? error.message;
+    return /\n\s+at /.test(stack)
+        ? stack
+        : `${stack}\n(errors raised while a program runs have no stack frames; set PULUMI_DEBUG_PROMISE_LEAKS=1 to record them)`;
+}
+
 // The program runs inside the Pulumi runtime, which can surface its errors as unhandled rejections.
 const reportUnhandled = (error: unknown) => {
-    process.stderr.write(`error: ${error instanceof InputError ? error.message : ((error as Error).stack ?? String(error))}\n`);
+    process.stderr.write(`error: ${error instanceof InputError ? error.message : describeInternalError(error)}\n`);
     process.exit(error instanceof InputError ? EXIT_BAD_INPUT : EXIT_INTERNAL_ERROR);
 };
 process.on("unhandledRejection", reportUnhandled);

@@ -93,9 +93,11 @@ class RecordingMonitor {
             // A preview has no ids yet. An update gets a stable stand-in id so that dependants resolve.
             response.setId(req.getCustom() && !this.preview ? `${req.getName()}-id` : "");
             response.setObject(inputs);
-            callback(null, response);
+            // The engine replies over gRPC, so the program continues in a later turn of the event
+            // loop. This also lets other I/O of this process through, such as the policy pack's replies.
+            setImmediate(callback, null, response);
         } catch (error) {
-            callback(error as Error);
+            setImmediate(callback, error as Error);
         }
     }
 
@@ -160,7 +162,19 @@ export async function recordStack(
     const monitor = new RecordingMonitor(options.project, options.stack, options.preview);
     pulumi.runtime.setMockOptions(monitor, options.project, options.stack, options.preview);
     pulumi.runtime.setAllConfig(options.config ?? {});
-    const outputs = await pulumi.runtime.runInPulumiStack(init);
+    // The SDK records a stack trace on every promise it makes, read only for the report that
+    // PULUMI_DEBUG_PROMISE_LEAKS turns on. Capturing and formatting them is over half the time of
+    // a run, so unless that variable is set, errors made during the run carry no stack frames.
+    const stackTraceLimit = Error.stackTraceLimit;
+    if (!process.env.PULUMI_DEBUG_PROMISE_LEAKS) {
+        Error.stackTraceLimit = 0;
+    }
+    let outputs: unknown;
+    try {
+        outputs = await pulumi.runtime.runInPulumiStack(init);
+    } finally {
+        Error.stackTraceLimit = stackTraceLimit;
+    }
     await pulumi.runtime.disconnect();
     return {
         project: options.project,

@@ -14,7 +14,7 @@ import { StatedFigure, StatedNodeFigures, statedFigures } from "../stacks/plan-f
 import type { Inventory } from "../stacks/schema";
 import type { AnalyzerInfo, Diagnostic, EnforcementLevel, PolicyPackConfig, PolicyPackProcess } from "./analyzer";
 import type { RecordedResource } from "./engine";
-import { readPolicyPackConfig, validatePolicyPackConfig } from "./pack-config";
+import { launchCompiledPack, launchPack, stopPack } from "./pack-launch";
 import { StackConfig, listStacks, readProjectName, readStackConfig } from "./stacks";
 
 export interface CheckOptions {
@@ -22,8 +22,13 @@ export interface CheckOptions {
     projectDir: string;
     /** Compiled program entry point. */
     program: string;
-    /** Policy pack folder. */
+    /** Policy pack folder, started through the SDK's `run-policy-pack` as the Pulumi CLI does. */
     policyPack: string;
+    /**
+     * The same pack compiled to JavaScript, such as `dist/policies/index.js`. When set, the check
+     * starts this file with `node` instead, which skips ts-node's compile and type-check of the pack.
+     */
+    policyPackEntry?: string;
     /** Stacks to check; all stacks with a `Pulumi.<stack>.yaml` when empty. */
     stacks: string[];
     /** Plan to check instead of each stack's `bev:plan`. */
@@ -88,40 +93,64 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
 
 /** Runs the check like `runCheck` and also returns each policy with its configured level. */
 export async function runCheckWithPolicies(options: CheckOptions): Promise<CheckRun> {
-    const project = readProjectName(options.projectDir);
-    const stackNames = options.stacks.length > 0 ? options.stacks : listStacks(options.projectDir);
-    if (stackNames.length === 0) {
-        throw new InputError(options.projectDir, "no Pulumi.<stack>.yaml files found; create one per node");
-    }
-    const stacks = stackNames.map((name) => withOverrides(readStackConfig(options.projectDir, project, name), options));
-    const rawUserConfig = options.policyPackConfig === undefined ? {} : readPolicyPackConfig(options.policyPackConfig);
-
-    // Validate every stack's input before starting anything, so bad input never yields partial results.
-    const inputs = stacks.map((stack) => resolveStackInput(stack, options.projectDir, options.plan !== undefined));
-
-    // The Pulumi SDK and gRPC load only once the input is valid, so bad input fails fast.
-    const { runProgram } = await import("./engine");
-    const { PolicyPackProcess } = await import("./analyzer");
-    const runs = [];
-    for (const stack of stacks) {
-        runs.push(
-            await runProgram({ program: options.program, project, stack: stack.name, config: stack.config, preview: options.preview }),
-        );
-    }
-
-    const pack = await PolicyPackProcess.start(options.policyPack);
+    // The pack's process starts first, as it takes about as long to get ready as this one takes to
+    // read the input, load the Pulumi SDK and run the first program. Bad input stops it before it
+    // judges anything, so bad input never yields partial results.
+    const launched =
+        options.policyPackEntry === undefined
+            ? launchPack(options.policyPack)
+            : launchCompiledPack(options.policyPack, options.policyPackEntry);
+    let connecting: Promise<PolicyPackProcess> | undefined;
     try {
-        const info = await pack.getAnalyzerInfo();
-        const userConfig = validatePolicyPackConfig(info, rawUserConfig, options.policyPackConfig ?? "--policy-pack-config");
-        const reports: StackReport[] = [];
-        for (const [index, run] of runs.entries()) {
-            // The pack judges against the nodes of the inventory this stack deploys, unless the
-            // user's pack config names capacities itself.
-            await pack.configure(buildPolicyConfig(info, userConfig, toPackNodes(inputs[index].inventory)));
-            await pack.configureStack({ project, stack: run.stack, dryRun: options.preview });
-            const violations = await analyze(pack, run.resources);
-            reports.push(buildReport(run.stack, inputs[index], run.resources, violations));
+        const project = readProjectName(options.projectDir);
+        const stackNames = options.stacks.length > 0 ? options.stacks : listStacks(options.projectDir);
+        if (stackNames.length === 0) {
+            throw new InputError(options.projectDir, "no Pulumi.<stack>.yaml files found; create one per node");
         }
+        const stacks = stackNames.map((name) => withOverrides(readStackConfig(options.projectDir, project, name), options));
+        const validateUserConfig = await readUserConfig(options.policyPackConfig);
+        const inputs = stacks.map((stack) => resolveStackInput(stack, options.projectDir, options.plan !== undefined));
+
+        // gRPC and the Pulumi SDK load only once the input is valid, so bad input fails fast.
+        const { PolicyPackProcess, providerOf } = await import("./analyzer");
+        connecting = handled(PolicyPackProcess.connect(launched));
+        // Errors surface where the promises are awaited, after the programs have run.
+        const described = handled(
+            connecting.then(async (pack) => {
+                const info = await pack.getAnalyzerInfo();
+                return { pack, info, userConfig: validateUserConfig(info) };
+            }),
+        );
+        const { runProgram } = await import("./engine");
+        // Each stack is judged while the next program runs, as the pack works in its own process.
+        // Its config is global, so a stack is configured only once the stack before it is judged.
+        const judged: Promise<StackReport>[] = [];
+        for (const [index, stack] of stacks.entries()) {
+            const run = await runProgram({ program: options.program, project, stack: stack.name, config: stack.config, preview: options.preview });
+            const previous = judged.at(-1);
+            judged.push(
+                handled(
+                    (async () => {
+                        await previous;
+                        const { pack, info, userConfig } = await described;
+                        // The pack judges against the nodes of the inventory this stack deploys,
+                        // unless the user's pack config names capacities itself.
+                        await Promise.all([
+                            pack.configure(buildPolicyConfig(info, userConfig, toPackNodes(inputs[index].inventory))),
+                            pack.configureStack({ project, stack: run.stack, dryRun: options.preview }),
+                        ]);
+                        const byUrn = new Map(run.resources.map((r) => [r.urn, r]));
+                        // The engine sends Analyze for each resource as it registers, so the calls
+                        // overlap. AnalyzeStack follows once all resources are registered.
+                        const perResource = await Promise.all(run.resources.map((r) => pack.analyze(r, providerOf(r, byUrn))));
+                        const stackWide = await pack.analyzeStack(run.resources);
+                        return buildReport(run.stack, inputs[index], run.resources, [...perResource.flat(), ...stackWide]);
+                    })(),
+                ),
+            );
+        }
+        const reports = await Promise.all(judged);
+        const { info, userConfig } = await described;
         // Enforcement levels do not depend on the nodes, so every stack runs with these.
         const levels = buildPolicyConfig(info, userConfig);
         return {
@@ -137,8 +166,33 @@ export async function runCheckWithPolicies(options: CheckOptions): Promise<Check
             })),
         };
     } finally {
-        await pack.stop();
+        // Stopping the process first ends a start still under way at once.
+        await stopPack(launched);
+        await (await connecting?.catch(() => undefined))?.stop();
     }
+}
+
+/**
+ * Marks `promise` as handled and returns it unchanged. Its rejection still surfaces where it is
+ * awaited later, but does not count as unhandled in the meantime.
+ */
+function handled<T>(promise: Promise<T>): Promise<T> {
+    promise.catch(() => undefined);
+    return promise;
+}
+
+/**
+ * Reads the `--policy-pack-config` file now, so that a broken file fails before anything starts,
+ * and returns the check of its values against the pack's schemas. The JSON Schema validator loads
+ * only when there is a file.
+ */
+async function readUserConfig(file: string | undefined): Promise<(info: AnalyzerInfo) => PolicyPackConfig> {
+    if (file === undefined) {
+        return () => ({});
+    }
+    const { readPolicyPackConfig, validatePolicyPackConfig } = await import("./pack-config");
+    const raw = readPolicyPackConfig(file);
+    return (info) => validatePolicyPackConfig(info, raw, file);
 }
 
 function withOverrides(stack: StackConfig, options: CheckOptions): StackConfig {
@@ -249,18 +303,6 @@ export function toPackNodes(inventory: Inventory): Record<string, unknown> {
         };
     }
     return nodes;
-}
-
-/** Sends each resource to Analyze and then the stack to AnalyzeStack, in the engine's order. */
-async function analyze(pack: PolicyPackProcess, resources: RecordedResource[]): Promise<Diagnostic[]> {
-    const { providerOf } = await import("./analyzer");
-    const byUrn = new Map(resources.map((r) => [r.urn, r]));
-    const diagnostics: Diagnostic[] = [];
-    for (const resource of resources) {
-        diagnostics.push(...(await pack.analyze(resource, providerOf(resource, byUrn))));
-    }
-    diagnostics.push(...(await pack.analyzeStack(resources)));
-    return diagnostics;
 }
 
 function buildReport(stack: string, input: StackInput, resources: RecordedResource[], violations: Diagnostic[]): StackReport {

@@ -9,7 +9,6 @@ import { InputError } from "../../model/units";
 import { createParentFolders } from "../files";
 import type { CheckRun } from "../offline-check";
 import { formatAnnotations, formatStepSummary } from "./github";
-import { buildJUnitReport } from "./junit";
 import { buildSarifLog } from "./sarif";
 import type { SiteLocator } from "./sites";
 
@@ -53,8 +52,10 @@ export function formatRequestedAnnotations(run: CheckRun, options: OutputOptions
  * it also appends a Markdown table to the job summary. Throws `InputError` naming a file it
  * cannot write.
  */
-export function writeOutputs(run: CheckRun, options: OutputOptions, locator: SiteLocator): void {
+export async function writeOutputs(run: CheckRun, options: OutputOptions, locator: SiteLocator): Promise<void> {
     if (options.junit !== undefined) {
+        // The JUnit builder loads only when a report is requested.
+        const { buildJUnitReport } = await import("./junit");
         writeFile("--junit", options.junit, buildJUnitReport(run, locator));
     }
     if (options.sarif !== undefined) {
