@@ -173,6 +173,25 @@ function formatAttemptFailure(attempt: Exclude<Attempt, { status: "found" }>, ta
     return lines;
 }
 
+/**
+ * Explains why the placement makes more moves than the hand plan, when it does: a lower bound above the
+ * hand plan's count, or the MILP's proof, or that the heuristic proves neither.
+ */
+function compareMoveCounts(solution: Solution, hand: HandPlan): string[] {
+    const handMoves = hand.moves.length;
+    if (solution.moves <= handMoves) {
+        return [];
+    }
+    const noFewerMoves = `No placement within the targets makes ${handMoves} move(s) or fewer, as the hand plan does`;
+    if (solution.lowerBound.moves > handMoves) {
+        return [`${noFewerMoves}: the lower bound above is ${solution.lowerBound.moves}.`];
+    }
+    if (solution.optimal) {
+        return [`${noFewerMoves}: the MILP proved ${solution.moves} the fewest.`];
+    }
+    return [`This placement makes more moves than the hand plan, and the heuristic does not prove that fewer cannot meet the targets.`];
+}
+
 /** Formats the whole report, ending with a one-line verdict. */
 export function formatPlanReport(report: PlanReport): string {
     const { problem, result } = report;
@@ -188,7 +207,7 @@ export function formatPlanReport(report: PlanReport): string {
         lines.push(describeSolver(solution), "", ...formatMoves(solution), "");
         lines.push(...formatNodes("Nodes after the moves:", problem, solution.usage, result.requested));
         if (report.handPlan !== undefined) {
-            lines.push("", ...formatHandPlan(report, report.handPlan));
+            lines.push("", ...formatHandPlan(report, report.handPlan), ...compareMoveCounts(solution, report.handPlan));
         }
         if (report.output !== undefined && report.written) {
             lines.push("", `Wrote ${report.output} with plan \`${report.outputPlan}\`; check it with:`);

@@ -504,6 +504,7 @@ describe("npm run plan", () => {
         assert.equal(planned.status, 0, planned.stderr);
         assert.match(planned.stdout, /^13 move\(s\), 48\.25 GiB of memory moved/m);
         assert.match(planned.stdout, /Hand plan `rebalanced`: 11 move\(s\)/);
+        assert.match(planned.stdout, /^No placement within the targets makes 11 move\(s\) or fewer, as the hand plan does: the lower bound above is 13\.$/m);
         assert.match(planned.stdout, /^PLANNED: 13 move\(s\)/m);
         const checked = run(CHECK, "--inventory", file, "--plan", "planned");
         assert.equal(checked.status, 0, checked.stdout + checked.stderr);
