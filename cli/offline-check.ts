@@ -3,6 +3,7 @@
  * resources it declares to the policy pack over the analyzer protocol, as `pulumi preview
  * --policy-pack` does.
  */
+import * as fs from "node:fs";
 import * as path from "node:path";
 
 import { DimensionUsage, dimensionsOf, summarizeNode } from "../model/capacity";
@@ -109,7 +110,8 @@ export async function runCheckWithPolicies(options: CheckOptions): Promise<Check
         }
         const stacks = stackNames.map((name) => withOverrides(readStackConfig(options.projectDir, project, name), options));
         const validateUserConfig = await readUserConfig(options.policyPackConfig);
-        const inputs = stacks.map((stack) => resolveStackInput(stack, options.projectDir, options.plan !== undefined));
+        const fromFlags = { plan: options.plan !== undefined, inventory: options.inventory !== undefined };
+        const inputs = stacks.map((stack) => resolveStackInput(stack, options.projectDir, fromFlags));
 
         // gRPC and the Pulumi SDK load only once the input is valid, so bad input fails fast.
         const { PolicyPackProcess, providerOf } = await import("./analyzer");
@@ -215,7 +217,13 @@ interface StackInput {
     inventory: Inventory;
 }
 
-function resolveStackInput(stack: StackConfig, projectDir: string, planFromFlag: boolean): StackInput {
+/** The stack settings the command line gave, so that errors name the flag rather than the stack file. */
+interface FromFlags {
+    plan: boolean;
+    inventory: boolean;
+}
+
+function resolveStackInput(stack: StackConfig, projectDir: string, fromFlags: FromFlags): StackInput {
     const required = (key: string): string => {
         const value = stack.config[key];
         if (value === undefined || value === "") {
@@ -240,17 +248,28 @@ function resolveStackInput(stack: StackConfig, projectDir: string, planFromFlag:
     if (inventoryFile !== undefined && stack.structured.has("bev:inventory")) {
         throw new InputError(`${stack.file}: config.bev:inventory`, `expected a file path, got ${inventoryFile}`);
     }
-    const inventory = loadInventory(inventoryFile === undefined ? undefined : path.resolve(projectDir, inventoryFile));
+    const inventoryPath = inventoryFile === undefined ? undefined : path.resolve(projectDir, inventoryFile);
+    if (inventoryPath !== undefined && !fromFlags.inventory && !fs.existsSync(inventoryPath)) {
+        throw new InputError(
+            `${stack.file}: config.bev:inventory`,
+            `inventory file ${inventoryPath} not found; a relative path is read from ${projectDir}`,
+        );
+    }
+    const inventory = loadInventory(inventoryPath);
+    const nodes = Object.keys(inventory.nodes);
     if (inventory.nodes[node] === undefined) {
+        // Every stack runs by default, and an inventory of the user's own may lack the shipped nodes.
+        const hint = fromFlags.inventory ? `. Check only this inventory's nodes with --stack ${nodes.join(",")}` : "";
         throw new InputError(
             `${stack.file}: config.bev:node`,
-            `unknown node "${node}" in ${inventory.source}: expected one of ${Object.keys(inventory.nodes).join(", ")}`,
+            `unknown node "${node}" in ${inventory.source}: expected one of ${nodes.join(", ")}${hint}`,
         );
     }
     if (inventory.plans[plan] === undefined) {
+        const hint = !fromFlags.plan && fromFlags.inventory ? ". Choose one with --plan" : "";
         throw new InputError(
-            planFromFlag ? "--plan" : `${stack.file}: config.bev:plan`,
-            `unknown plan "${plan}" in ${inventory.source}: expected one of ${Object.keys(inventory.plans).join(", ")}`,
+            fromFlags.plan ? "--plan" : `${stack.file}: config.bev:plan`,
+            `unknown plan "${plan}" in ${inventory.source}: expected one of ${Object.keys(inventory.plans).join(", ")}${hint}`,
         );
     }
     return { node, plan, inventory };

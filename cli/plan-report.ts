@@ -28,6 +28,8 @@ export interface PlanReport {
     written: boolean;
     /** Name of the plan in the output file. */
     outputPlan: string;
+    /** File requested for the ordered moves, written only for a plan within the targets, as `output` is. */
+    movesOutput?: string;
     /**
      * Stacks the check of the output file must name: the inventory's nodes, for an inventory of
      * the user's own whose nodes may lack some of the project's stacks. Undefined for the shipped one.
@@ -217,6 +219,10 @@ export function formatPlanReport(report: PlanReport): string {
                 lines.push("  (each node needs a Pulumi.<node>.yaml stack file naming it in bev:node)");
             }
         }
+        if (report.movesOutput !== undefined) {
+            lines.push("", `Wrote the ${solution.moves} move(s) to ${report.movesOutput}; run them with:`);
+            lines.push(`  npm run migrate -- --moves ${report.movesOutput} --host NODE=ADDRESS... --backup-dir DIR`);
+        }
         verdict = `PLANNED: ${solution.moves} move(s), every node within the targets.`;
     } else {
         lines.push(...formatAttemptFailure(attempt, result.requested), "");
@@ -242,7 +248,8 @@ export function formatPlanReport(report: PlanReport): string {
             if (report.handPlan !== undefined) {
                 lines.push("", ...formatHandPlan(report, report.handPlan));
             }
-            const file = report.output === undefined ? "" : ` No file was written to ${report.output}.`;
+            const unwritten = [report.output, report.movesOutput].filter((file) => file !== undefined);
+            const file = unwritten.length === 0 ? "" : ` No file was written to ${unwritten.join(" or ")}.`;
             lines.push("", `This placement exceeds the requested targets.${file} Run with --headroom ${relaxed.percent} to accept it.`);
             verdict =
                 attempt.status === "infeasible"

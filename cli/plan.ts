@@ -169,6 +169,7 @@ async function main(argv: string[]): Promise<number> {
             ...(options.output === undefined ? {} : { output: options.output }),
             written: options.output !== undefined && result.attempt.status === "found",
             outputPlan: options.outputPlan,
+            ...(options.movesOutput === undefined ? {} : { movesOutput: options.movesOutput }),
             ...(options.inventory === undefined ? {} : { checkStacks: Object.keys(inventory.nodes) }),
         };
     } catch (error) {

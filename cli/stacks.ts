@@ -47,7 +47,8 @@ export function readStackConfig(projectDir: string, project: string, stack: stri
         const known = listStacks(projectDir);
         throw new InputError(
             "--stack",
-            `unknown stack "${stack}": no ${file} in ${projectDir}; stacks found: ${known.length === 0 ? "none" : known.join(", ")}`,
+            `unknown stack "${stack}": no ${file} in ${projectDir}; stacks found: ${known.length === 0 ? "none" : known.join(", ")}. ` +
+                `Create ${file} with config bev:node, bev:plan and bev:dockerHost to check that node`,
         );
     }
     let document: unknown;

@@ -356,7 +356,8 @@ function keysAt(schema: z.ZodType, path: PropertyKey[]): string[] {
 }
 
 function zodToInputError(error: z.ZodError, raw: unknown, source: string): InputError {
-    const issue = error.issues[0];
+    // A misspelt key shows up as a missing key and an unknown one, and only the unknown one names the typo.
+    const issue = error.issues.find((candidate) => candidate.code === "unrecognized_keys") ?? error.issues[0];
     const formatPath = (keys: PropertyKey[]) =>
         keys.map((key, index) => (typeof key === "number" ? `[${key}]` : `${index === 0 ? "" : "."}${String(key)}`)).join("");
     let value: unknown = raw;

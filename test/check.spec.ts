@@ -172,6 +172,27 @@ describe("npm run check", () => {
             assert.deepEqual(stack(result, "thanos").planDifferences, []);
         });
 
+        it("suggests --stack and --plan for an own inventory", () => {
+            const file = path.join(dir, "own.yaml");
+            fs.writeFileSync(
+                file,
+                "nodes:\n  thanos: { memory: 32g, cpus: 8, arch: amd64 }\n" +
+                    "plans:\n  current:\n    - { name: a, node: thanos, image: 'nginx:1.27', memory: 2g, cpus: 1 }\n",
+            );
+            const withoutStack = check("--inventory", file, "--plan", "current");
+            assert.equal(withoutStack.status, 2);
+            assert.match(
+                withoutStack.stderr,
+                /Pulumi\.oracle1\.yaml: config\.bev:node: unknown node "oracle1" in .*own\.yaml: expected one of thanos\. Check only this inventory's nodes with --stack thanos$/m,
+            );
+            const withoutPlan = check("--inventory", file, "--stack", "thanos");
+            assert.equal(withoutPlan.status, 2);
+            assert.match(
+                withoutPlan.stderr,
+                /Pulumi\.thanos\.yaml: config\.bev:plan: unknown plan "rebalanced" in .*own\.yaml: expected one of current\. Choose one with --plan$/m,
+            );
+        });
+
         it("exits 2 on an invalid Docker host", () => {
             const project = fs.mkdtempSync(path.join(os.tmpdir(), "bev-project-"));
             fs.copyFileSync(path.join(ROOT, "Pulumi.yaml"), path.join(project, "Pulumi.yaml"));

@@ -515,6 +515,7 @@ describe("npm run plan", () => {
         const file = path.join(dir, "moves.yaml");
         const planned = run(PLAN, "--moves-output", file);
         assert.equal(planned.status, 0, planned.stderr);
+        assert.ok(planned.stdout.includes(`Wrote the 13 move(s) to ${file}; run them with:`), planned.stdout);
         const moves = readMovesFile(file);
         assert.equal(moves.length, 13);
         assert.deepEqual(moves[0], { service: "avatar-system", from: "thanos", to: "starlord" });

@@ -140,10 +140,18 @@ function containerdPid(daemon: TestDaemon): number | undefined {
     }
 }
 
-/** Kills the daemon without a shutdown, as a crash or a lost node would. */
+/**
+ * Kills the daemon and the containerd it started without a shutdown, as a lost node would. A
+ * containerd left running can make the next dockerd on the same exec root time out connecting to it.
+ */
 export async function killDaemon(daemon: TestDaemon): Promise<void> {
+    const containerd = containerdPid(daemon);
     process.kill(daemon.pid, "SIGKILL");
     await waitForExit(daemon.pid, 10_000);
+    if (containerd !== undefined && alive(containerd)) {
+        process.kill(containerd, "SIGKILL");
+        await waitForExit(containerd, 10_000);
+    }
 }
 
 /**
