@@ -59,14 +59,15 @@ function readSections(file: string): Map<string, string> {
 
 async function main(requested: string[]): Promise<void> {
     const cpus = os.cpus();
-    const partial = requested.length > 0 && requested.length < sections.length;
+    // With no names given, every section runs.
+    const skipped = sections.filter((section) => requested.length > 0 && !requested.includes(section.title));
     const header = [
         "# Benchmarks",
         "",
         "Written by `npm run bench`; rerun it to refresh this page. Times are wall-clock on the machine below, " +
             "which may have been shared with other work while it ran.",
         "",
-        `- date: ${new Date().toISOString()}${partial ? ` (sections ${requested.join(", ")}; the others are from an earlier run)` : ""}`,
+        `- date: ${new Date().toISOString()}${skipped.length > 0 ? ` (sections ${requested.join(", ")}; the others are from an earlier run)` : ""}`,
         `- machine: ${cpus.length} CPU(s) (${cpus[0]?.model.trim() ?? "unknown model"}), ` +
             `${(os.totalmem() / 1024 ** 3).toFixed(1)} GiB of memory, ${os.platform()} ${os.arch()}`,
         `- Node.js ${process.version}`,
@@ -75,7 +76,7 @@ async function main(requested: string[]): Promise<void> {
     const earlier = readSections(OUTPUT);
     const bodies: string[] = [];
     for (const section of sections) {
-        if (requested.length > 0 && !requested.includes(section.title)) {
+        if (skipped.includes(section)) {
             const earlierBody = earlier.get(section.heading);
             if (earlierBody !== undefined) {
                 bodies.push(`${earlierBody}\n`);
